@@ -1,0 +1,1 @@
+"""The blog's Django project: settings, URLs and the WSGI entry point."""

@@ -1,0 +1,1 @@
+"""The blog's posts: model, admin, pages and the create_post command."""

@@ -1,0 +1,159 @@
+"""Server images built from debootstrap, cached by a digest of their recipe.
+
+Nothing can be pulled on the lab machine, so every base image starts as a debootstrap
+tree imported into the engine. An image carries the digest of the recipe that made it;
+a build whose recipe digest matches the existing image's label is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import LABEL
+from .run import LabError, log, run
+
+RECIPE_LABEL = f"{LABEL}.recipe"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+SUITES = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
+
+# What Ansible and systemd need on a bare server, nothing more.
+SERVER_PACKAGES = ("systemd", "systemd-sysv", "dbus", "python3", "sudo", "ca-certificates", "procps")
+
+# Runs inside the new tree before it is imported. Part of the recipe digest.
+# (docker import takes no STOPSIGNAL: containers get SIGRTMIN+3 when they are created.)
+SERVER_SETUP = """\
+set -eu
+# A container gets its machine id at boot; an image must not carry one.
+: > /etc/machine-id
+rm -f /var/lib/dbus/machine-id
+# Units that cannot work in a container only make boots slower or 'degraded'.
+for unit in systemd-modules-load.service getty@tty1.service console-getty.service \
+            systemd-firstboot.service; do
+  ln -sf /dev/null "/etc/systemd/system/$unit"
+done
+apt-get clean
+rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log
+"""
+
+
+@dataclass(frozen=True)
+class ServerRecipe:
+    """How one lab server image is made."""
+
+    suite: str
+    mirror: str = DEFAULT_MIRROR
+    packages: tuple[str, ...] = SERVER_PACKAGES
+    setup: str = field(default=SERVER_SETUP, repr=False)
+
+    @property
+    def tag(self) -> str:
+        return f"dockyard-lab/server:{self.suite}"
+
+    def digest(self) -> str:
+        """A stable digest of everything that shapes the image."""
+        blob = json.dumps(asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def image_label(tag: str, key: str) -> str | None:
+    """The value of one label on a local image, or None when the image is absent."""
+    proc = run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag], check=False)
+    if proc.returncode != 0:
+        return None
+    labels = json.loads(proc.stdout or "null") or {}
+    value = labels.get(key)
+    return str(value) if value is not None else None
+
+
+def is_current(recipe: ServerRecipe) -> bool:
+    return image_label(recipe.tag, RECIPE_LABEL) == recipe.digest()
+
+
+def import_tree(root: Path, tag: str, changes: Iterable[str]) -> None:
+    """Import a root file system tree as an image, applying Dockerfile-style changes."""
+    argv = ["docker", "import"]
+    for change in changes:
+        argv += ["--change", change]
+    argv += ["-", tag]
+    with subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE) as tar:  # noqa: S603,S607
+        run(argv, stdin=tar.stdout.fileno() if tar.stdout else None)
+        if tar.wait() != 0:
+            raise LabError(f"tar of {root} failed")
+
+
+def build_server(recipe: ServerRecipe, workdir: Path) -> None:
+    """debootstrap the suite, run the setup inside it, import it as the recipe's tag."""
+    if shutil.which("debootstrap") is None:
+        raise LabError("debootstrap is not installed: apt-get install debootstrap")
+    root = Path(tempfile.mkdtemp(prefix=f"server-{recipe.suite}-", dir=workdir))
+    try:
+        log(f"{recipe.tag}: debootstrap {recipe.suite} (minbase + {len(recipe.packages)} packages)")
+        run([
+            "debootstrap", "--variant=minbase", f"--include={','.join(recipe.packages)}",
+            recipe.suite, str(root), recipe.mirror,
+        ])
+        run(["chroot", str(root), "/bin/sh", "-c", recipe.setup])
+        import_tree(root, recipe.tag, [
+            f'LABEL {LABEL}="true" {RECIPE_LABEL}="{recipe.digest()}"',
+            "ENV container=docker",
+            'CMD ["/lib/systemd/systemd"]',
+        ])
+        log(f"{recipe.tag}: built (recipe {recipe.digest()})")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def ensure_servers(suites: Iterable[str], *, force: bool = False, workdir: Path | None = None) -> list[str]:
+    """Build the server images that are missing or stale, in parallel; return the ones built."""
+    recipes = [ServerRecipe(suite) for suite in suites]
+    unknown = [r.suite for r in recipes if r.suite not in SUITES]
+    if unknown:
+        raise LabError(f"unknown suite(s) {unknown}; known: {sorted(SUITES)}")
+    stale = [r for r in recipes if force or not is_current(r)]
+    for recipe in recipes:
+        if recipe not in stale:
+            log(f"{recipe.tag}: up to date (recipe {recipe.digest()})")
+    if not stale:
+        return []
+    base = workdir or Path("/var/tmp")
+    with ThreadPoolExecutor(max_workers=len(stale)) as pool:
+        for future in [pool.submit(build_server, r, base) for r in stale]:
+            future.result()
+    return [r.tag for r in stale]
+
+
+BUSYBOX_TAG = "dockyard-lab/busybox:latest"
+BUSYBOX_SCRIPT = """\
+set -eu
+apt-get update -qq
+cd /tmp && apt-get download -qq busybox-static
+dpkg-deb -x busybox-static_*.deb /out/root
+mkdir -p /out/root/usr/bin /out/root/sbin /out/root/usr/sbin
+chroot /out/root /bin/busybox --install -s
+"""
+
+
+def ensure_busybox(workdir: Path | None = None) -> bool:
+    """A tiny image (Debian's busybox-static) that lab servers load into their nested engine."""
+    digest = hashlib.sha256((ServerRecipe("bookworm").digest() + BUSYBOX_SCRIPT).encode()).hexdigest()[:16]
+    if image_label(BUSYBOX_TAG, RECIPE_LABEL) == digest:
+        log(f"{BUSYBOX_TAG}: up to date (recipe {digest})")
+        return False
+    out = Path(tempfile.mkdtemp(prefix="busybox-", dir=workdir or Path("/var/tmp")))
+    try:
+        run(["docker", "run", "--rm", "--volume", f"{out}:/out", ServerRecipe("bookworm").tag,
+             "sh", "-c", BUSYBOX_SCRIPT])
+        import_tree(out / "root", BUSYBOX_TAG, [
+            f'LABEL {LABEL}="true" {RECIPE_LABEL}="{digest}"', 'CMD ["/bin/sh"]'])
+        log(f"{BUSYBOX_TAG}: built (recipe {digest})")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return True

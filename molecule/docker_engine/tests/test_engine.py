@@ -1,0 +1,93 @@
+"""The engine role's promises, checked on each converged lab server."""
+
+import json
+
+import pytest
+import testinfra.utils.ansible_runner
+
+from lab_testing import ansible_playbook, host_file_digest
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
+    __import__("os").environ["MOLECULE_INVENTORY_FILE"]
+).get_hosts("all")
+
+
+def test_engine_is_active_and_enabled(host):
+    service = host.service("docker")
+    assert service.is_running
+    assert service.is_enabled
+
+
+def test_listed_user_reaches_the_engine_through_the_group(host):
+    assert "docker" in host.user("deploy").groups
+    out = host.run("runuser -u deploy -- docker info --format '{{.ServerVersion}}'")
+    assert out.rc == 0, out.stderr
+    assert out.stdout.strip()
+
+
+def test_container_runs_on_the_engine(host):
+    host.run_test("docker load --input /root/busybox.tar")
+    out = host.run("docker run --rm dockyard-lab/busybox:latest echo hello-from-nested")
+    assert out.rc == 0, out.stderr
+    assert out.stdout.strip() == "hello-from-nested"
+
+
+def test_nested_engine_uses_overlay2(host):
+    driver = host.check_output("docker info --format '{{.Driver}}'")
+    assert driver == "overlay2"
+
+
+def test_python_sdk_talks_to_the_engine(host):
+    out = host.check_output(
+        "python3 -c 'import docker, json; print(json.dumps(docker.from_env().version()))'"
+    )
+    assert json.loads(out)["ApiVersion"]
+
+
+def test_docker_ce_source_comes_from_the_signed_repository(host):
+    if host.backend.get_hostname() != "engine-bookworm-ce":
+        pytest.skip("only the docker-ce server uses the lab repository")
+    sources = host.file("/etc/apt/sources.list.d/docker.sources")
+    assert sources.mode == 0o644
+    assert "Signed-By: /etc/apt/keyrings/docker.asc" in sources.content_string
+    assert "URIs: http://dockyard-lab-aptrepo" in sources.content_string
+    policy = host.check_output("apt-cache policy docker.io")
+    installed = policy.split("***", 1)[1].splitlines()
+    assert any("dockyard-lab-aptrepo" in line for line in installed[:3]), policy
+
+
+def test_wrong_key_fingerprint_stops_before_apt_trusts_anything(host):
+    if host.backend.get_hostname() != "engine-bookworm-ce":
+        pytest.skip("only the docker-ce server uses the lab repository")
+    before = host_file_digest(host, "/etc/apt/keyrings/docker.asc")
+    result = ansible_playbook(
+        "converge.yml",
+        limit="engine-bookworm-ce",
+        extra_vars={"docker_engine_repo_key_fingerprint": "0000 1111 2222 3333 4444"},
+    )
+    assert result.returncode != 0
+    assert "not the trusted" in result.stdout
+    assert "00001111222233334444" in result.stdout
+    assert host_file_digest(host, "/etc/apt/keyrings/docker.asc") == before
+
+
+def test_distro_source_where_none_exists_fails_before_any_change(host):
+    if host.backend.get_hostname() != "engine-bookworm":
+        pytest.skip("one server is enough")
+    result = ansible_playbook(
+        "converge.yml",
+        limit="engine-bookworm",
+        extra_vars={"docker_engine_source": "distro", "docker_engine_distro_packages": []},
+    )
+    assert result.returncode != 0
+    assert "has no Docker" in result.stdout and "docker-ce" in result.stdout
+
+
+def test_bad_argument_is_refused_by_the_spec(host):
+    if host.backend.get_hostname() != "engine-bookworm":
+        pytest.skip("one server is enough")
+    result = ansible_playbook(
+        "converge.yml", limit="engine-bookworm", extra_vars={"docker_engine_source": "snap"}
+    )
+    assert result.returncode != 0
+    assert "docker_engine_source" in result.stdout and "snap" in result.stdout
