@@ -8,7 +8,6 @@ repository holds Debian's own engine packages (docker.io), downloaded per suite.
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,7 +38,9 @@ def ensure_key() -> str:
         log("generating the lab repository signing key")
         _gpg("--passphrase", "", "--quick-gen-key", KEY_UID, "rsa3072", "sign", "never")
     colons = _gpg("--list-keys", "--with-colons", "--fingerprint")
-    fingerprint = next(line.split(":")[9] for line in colons.splitlines() if line.startswith("fpr:"))
+    fingerprint = next(
+        line.split(":")[9] for line in colons.splitlines() if line.startswith("fpr:")
+    )
     (repo_dir() / "gpg").write_text(_gpg("--armor", "--export", fingerprint))
     (repo_dir() / "fingerprint").write_text(fingerprint + "\n")
     return fingerprint
@@ -52,8 +53,19 @@ def download(suite: str, pool: Path) -> None:
     pool.mkdir(parents=True, exist_ok=True)
     log(f"aptrepo: downloading {', '.join(PACKAGES)} for {suite}")
     script = f"apt-get update -qq && cd /out && apt-get download -qq {' '.join(PACKAGES)}"
-    run(["docker", "run", "--rm", "--volume", f"{pool}:/out", f"dockyard-lab/server:{suite}",
-         "sh", "-c", script])
+    run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--volume",
+            f"{pool}:/out",
+            f"dockyard-lab/server:{suite}",
+            "sh",
+            "-c",
+            script,
+        ]
+    )
     if not any(pool.glob("*.deb")):
         raise LabError(f"no package downloaded for {suite}")
 
@@ -72,13 +84,26 @@ def index(suite: str) -> None:
         out.write(packages)
     for stale in ("Release", "InRelease", "Release.gpg"):
         (dist / stale).unlink(missing_ok=True)
-    opts = [f"-o=APT::FTPArchive::Release::{key}={value}" for key, value in (
-        ("Origin", "dockyard-lab"), ("Suite", suite), ("Codename", suite),
-        ("Components", COMPONENT), ("Architectures", ARCH))]
+    opts = [
+        f"-o=APT::FTPArchive::Release::{key}={value}"
+        for key, value in (
+            ("Origin", "dockyard-lab"),
+            ("Suite", suite),
+            ("Codename", suite),
+            ("Components", COMPONENT),
+            ("Architectures", ARCH),
+        )
+    ]
     (dist / "Release").write_text(run(["apt-ftparchive", *opts, "release", str(dist)]).stdout)
     _gpg("--yes", "--clearsign", "--output", str(dist / "InRelease"), str(dist / "Release"))
-    _gpg("--yes", "--armor", "--detach-sign", "--output", str(dist / "Release.gpg"),
-         str(dist / "Release"))
+    _gpg(
+        "--yes",
+        "--armor",
+        "--detach-sign",
+        "--output",
+        str(dist / "Release.gpg"),
+        str(dist / "Release"),
+    )
 
 
 def ensure_aptrepo(suites: Iterable[str] = ("bookworm", "trixie")) -> str:
@@ -89,9 +114,12 @@ def ensure_aptrepo(suites: Iterable[str] = ("bookworm", "trixie")) -> str:
     for suite in suites:
         download(suite, root / "pool" / suite)
         index(suite)
-    os.chmod(root, 0o755)  # noqa: PTH101
-    ensure_service(SERVICE, ["python3", "-m", "http.server", "80", "--directory", "/srv/repo"],
-                   mounts=[f"{root}:/srv/repo:ro"])
+    root.chmod(0o755)
+    ensure_service(
+        SERVICE,
+        ["python3", "-m", "http.server", "80", "--directory", "/srv/repo"],
+        mounts=[f"{root}:/srv/repo:ro"],
+    )
     wait_http(f"http://{container_ip(SERVICE)}/gpg")
     log(f"aptrepo: http://{SERVICE} serves {', '.join(suites)} signed by {fingerprint}")
     return f"http://{SERVICE}"

@@ -33,16 +33,17 @@ def ensure_engine(timeout: float = 60.0) -> str:
         if shutil.which("dockerd") is None:
             log("no dockerd on this machine: installing Debian's docker.io")
             env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "docker.io"]):
-                subprocess.run(argv, check=True, env=env)  # noqa: S603
+            for argv in (
+                ["apt-get", "update", "-q"],
+                ["apt-get", "install", "-y", "-q", "docker.io"],
+            ):
+                subprocess.run(argv, check=True, env=env)
         if _systemd_is_pid1():
             run(["systemctl", "start", "docker"])
         else:
             log(f"starting dockerd in the background (log: {DOCKERD_LOG})")
             with DOCKERD_LOG.open("ab") as out:
-                subprocess.Popen(  # noqa: S603
-                    ["dockerd"], stdout=out, stderr=out, start_new_session=True
-                )
+                subprocess.Popen(["dockerd"], stdout=out, stderr=out, start_new_session=True)
         deadline = time.monotonic() + timeout
         while not engine_answers():
             if time.monotonic() > deadline:

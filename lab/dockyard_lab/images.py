@@ -19,13 +19,23 @@ from pathlib import Path
 
 from . import LABEL
 from .run import LabError, log, run
+from .services import STATE_DIR
 
 RECIPE_LABEL = f"{LABEL}.recipe"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+BUILD_DIR = STATE_DIR / "build"
 SUITES = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
 
 # What Ansible and systemd need on a bare server, nothing more.
-SERVER_PACKAGES = ("systemd", "systemd-sysv", "dbus", "python3", "sudo", "ca-certificates", "procps")
+SERVER_PACKAGES = (
+    "systemd",
+    "systemd-sysv",
+    "dbus",
+    "python3",
+    "sudo",
+    "ca-certificates",
+    "procps",
+)
 
 # Runs inside the new tree before it is imported. Part of the recipe digest.
 # (docker import takes no STOPSIGNAL: containers get SIGRTMIN+3 when they are created.)
@@ -65,7 +75,9 @@ class ServerRecipe:
 
 def image_label(tag: str, key: str) -> str | None:
     """The value of one label on a local image, or None when the image is absent."""
-    proc = run(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag], check=False)
+    proc = run(
+        ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag], check=False
+    )
     if proc.returncode != 0:
         return None
     labels = json.loads(proc.stdout or "null") or {}
@@ -83,7 +95,7 @@ def import_tree(root: Path, tag: str, changes: Iterable[str]) -> None:
     for change in changes:
         argv += ["--change", change]
     argv += ["-", tag]
-    with subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE) as tar:  # noqa: S603,S607
+    with subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE) as tar:
         run(argv, stdin=tar.stdout.fileno() if tar.stdout else None)
         if tar.wait() != 0:
             raise LabError(f"tar of {root} failed")
@@ -96,22 +108,34 @@ def build_server(recipe: ServerRecipe, workdir: Path) -> None:
     root = Path(tempfile.mkdtemp(prefix=f"server-{recipe.suite}-", dir=workdir))
     try:
         log(f"{recipe.tag}: debootstrap {recipe.suite} (minbase + {len(recipe.packages)} packages)")
-        run([
-            "debootstrap", "--variant=minbase", f"--include={','.join(recipe.packages)}",
-            recipe.suite, str(root), recipe.mirror,
-        ])
+        run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(recipe.packages)}",
+                recipe.suite,
+                str(root),
+                recipe.mirror,
+            ]
+        )
         run(["chroot", str(root), "/bin/sh", "-c", recipe.setup])
-        import_tree(root, recipe.tag, [
-            f'LABEL {LABEL}="true" {RECIPE_LABEL}="{recipe.digest()}"',
-            "ENV container=docker",
-            'CMD ["/lib/systemd/systemd"]',
-        ])
+        import_tree(
+            root,
+            recipe.tag,
+            [
+                f'LABEL {LABEL}="true" {RECIPE_LABEL}="{recipe.digest()}"',
+                "ENV container=docker",
+                'CMD ["/lib/systemd/systemd"]',
+            ],
+        )
         log(f"{recipe.tag}: built (recipe {recipe.digest()})")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def ensure_servers(suites: Iterable[str], *, force: bool = False, workdir: Path | None = None) -> list[str]:
+def ensure_servers(
+    suites: Iterable[str], *, force: bool = False, workdir: Path | None = None
+) -> list[str]:
     """Build the server images that are missing or stale, in parallel; return the ones built."""
     recipes = [ServerRecipe(suite) for suite in suites]
     unknown = [r.suite for r in recipes if r.suite not in SUITES]
@@ -123,7 +147,8 @@ def ensure_servers(suites: Iterable[str], *, force: bool = False, workdir: Path 
             log(f"{recipe.tag}: up to date (recipe {recipe.digest()})")
     if not stale:
         return []
-    base = workdir or Path("/var/tmp")
+    base = workdir or BUILD_DIR
+    base.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=len(stale)) as pool:
         for future in [pool.submit(build_server, r, base) for r in stale]:
             future.result()
@@ -143,16 +168,33 @@ chroot /out/root /bin/busybox --install -s
 
 def ensure_busybox(workdir: Path | None = None) -> bool:
     """A tiny image (Debian's busybox-static) that lab servers load into their nested engine."""
-    digest = hashlib.sha256((ServerRecipe("bookworm").digest() + BUSYBOX_SCRIPT).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        (ServerRecipe("bookworm").digest() + BUSYBOX_SCRIPT).encode()
+    ).hexdigest()[:16]
     if image_label(BUSYBOX_TAG, RECIPE_LABEL) == digest:
         log(f"{BUSYBOX_TAG}: up to date (recipe {digest})")
         return False
-    out = Path(tempfile.mkdtemp(prefix="busybox-", dir=workdir or Path("/var/tmp")))
+    (workdir or BUILD_DIR).mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix="busybox-", dir=workdir or BUILD_DIR))
     try:
-        run(["docker", "run", "--rm", "--volume", f"{out}:/out", ServerRecipe("bookworm").tag,
-             "sh", "-c", BUSYBOX_SCRIPT])
-        import_tree(out / "root", BUSYBOX_TAG, [
-            f'LABEL {LABEL}="true" {RECIPE_LABEL}="{digest}"', 'CMD ["/bin/sh"]'])
+        run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--volume",
+                f"{out}:/out",
+                ServerRecipe("bookworm").tag,
+                "sh",
+                "-c",
+                BUSYBOX_SCRIPT,
+            ]
+        )
+        import_tree(
+            out / "root",
+            BUSYBOX_TAG,
+            [f'LABEL {LABEL}="true" {RECIPE_LABEL}="{digest}"', 'CMD ["/bin/sh"]'],
+        )
         log(f"{BUSYBOX_TAG}: built (recipe {digest})")
     finally:
         shutil.rmtree(out, ignore_errors=True)

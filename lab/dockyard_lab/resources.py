@@ -10,8 +10,12 @@ KINDS = ("container", "network", "volume", "image")
 
 
 def _ids(kind: str) -> list[tuple[str, str]]:
-    fmt = {"container": "{{.ID}} {{.Names}}", "network": "{{.ID}} {{.Name}}",
-           "volume": "{{.Name}} {{.Name}}", "image": "{{.ID}} {{.Repository}}:{{.Tag}}"}[kind]
+    fmt = {
+        "container": "{{.ID}} {{.Names}}",
+        "network": "{{.ID}} {{.Name}}",
+        "volume": "{{.Name}} {{.Name}}",
+        "image": "{{.ID}} {{.Repository}}:{{.Tag}}",
+    }[kind]
     argv = ["docker", kind, "ls", "--filter", f"label={LABEL}", "--format", fmt]
     if kind == "container":
         argv.insert(3, "--all")

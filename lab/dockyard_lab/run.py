@@ -27,7 +27,7 @@ def run(
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run argv; on failure raise LabError carrying the command and its stderr."""
-    proc = subprocess.run(  # noqa: S603 - argv is built by the lab, never by a shell
+    proc = subprocess.run(
         list(argv),
         check=False,
         text=True,

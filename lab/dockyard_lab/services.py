@@ -42,8 +42,19 @@ def ensure_service(
     if container_running(name):
         return False
     run(["docker", "rm", "--force", name], check=False)
-    argv = ["docker", "run", "--detach", "--name", name, "--network", NETWORK,
-            "--label", f"{LABEL}=true", "--restart", "unless-stopped"]
+    argv = [
+        "docker",
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--network",
+        NETWORK,
+        "--label",
+        f"{LABEL}=true",
+        "--restart",
+        "unless-stopped",
+    ]
     for mount in mounts:
         argv += ["--volume", mount]
     for port in publish:

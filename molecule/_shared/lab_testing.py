@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from testinfra.host import Host
+
 
 def ansible_playbook(
     playbook: str,
@@ -20,8 +22,10 @@ def ansible_playbook(
     scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
     argv = [
         "ansible-playbook",
-        "--inventory", os.environ["MOLECULE_INVENTORY_FILE"],
-        "--limit", limit,
+        "--inventory",
+        os.environ["MOLECULE_INVENTORY_FILE"],
+        "--limit",
+        limit,
         str(scenario / playbook),
         *args,
     ]
@@ -33,7 +37,7 @@ def ansible_playbook(
     )
 
 
-def host_file_digest(host: Any, path: str) -> str:
+def host_file_digest(host: Host, path: str) -> str:
     """sha256 of a file on the host, or 'absent'."""
     out = host.run(f"sha256sum {path}")
     return out.stdout.split()[0] if out.rc == 0 else "absent"

@@ -3,13 +3,7 @@
 import json
 
 import pytest
-import testinfra.utils.ansible_runner
-
 from lab_testing import ansible_playbook, host_file_digest
-
-testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
-    __import__("os").environ["MOLECULE_INVENTORY_FILE"]
-).get_hosts("all")
 
 
 def test_engine_is_active_and_enabled(host):
@@ -26,8 +20,12 @@ def test_listed_user_reaches_the_engine_through_the_group(host):
 
 
 def test_container_runs_on_the_engine(host):
-    host.run_test("docker load --input /root/busybox.tar")
-    out = host.run("docker run --rm dockyard-lab/busybox:latest echo hello-from-nested")
+    if host.file("/root/busybox.tar").exists:  # the offline lab: nothing can be pulled
+        host.run_test("docker load --input /root/busybox.tar")
+        image = "dockyard-lab/busybox:latest"
+    else:
+        image = "busybox:latest"
+    out = host.run(f"docker run --rm {image} echo hello-from-nested")
     assert out.rc == 0, out.stderr
     assert out.stdout.strip() == "hello-from-nested"
 
@@ -38,8 +36,10 @@ def test_nested_engine_uses_overlay2(host):
 
 
 def test_python_sdk_talks_to_the_engine(host):
+    venv_python = "/opt/docker-sdk/bin/python"
+    python = venv_python if host.file(venv_python).exists else "python3"
     out = host.check_output(
-        "python3 -c 'import docker, json; print(json.dumps(docker.from_env().version()))'"
+        f"{python} -c 'import docker, json; print(json.dumps(docker.from_env().version()))'"
     )
     assert json.loads(out)["ApiVersion"]
 
