@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import aptrepo, engine, images, resources
+from . import aptrepo, engine, images, registry, resources
 from .run import LabError
 
 
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("suites", nargs="*", default=list(images.SUITES), help="Debian suites")
     build.add_argument("--force", action="store_true", help="rebuild even when current")
     sub.add_parser("aptrepo", help="build and serve the signed apt repository")
+    sub.add_parser("registries", help="run the mirror and the private registry")
     sub.add_parser("list", help="list what the lab made")
     clean = sub.add_parser("clean", help="remove what the lab made")
     clean.add_argument("--images", action="store_true", help="remove the images too")
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
             engine.ensure_engine()
             images.ensure_servers(["bookworm", "trixie"])
             print(aptrepo.ensure_aptrepo())
+        elif args.command == "registries":
+            engine.ensure_engine()
+            images.ensure_servers(["bookworm"])
+            images.ensure_busybox()
+            registry.ensure_registries()
         elif args.command == "list":
             for kind, name in resources.list_resources():
                 print(f"{kind}\t{name}")

@@ -49,6 +49,23 @@ for unit in systemd-modules-load.service getty@tty1.service console-getty.servic
             systemd-firstboot.service; do
   ln -sf /dev/null "/etc/systemd/system/$unit"
 done
+# Docker mounts /proc/sys read-only in unprivileged containers; a real server's is
+# writable, and a nested engine needs it (Engine 26 sets sysctls in each new netns).
+cat > /etc/systemd/system/lab-proc-sys-rw.service <<'UNIT'
+[Unit]
+Description=Make /proc/sys writable as on a real server (lab only)
+DefaultDependencies=no
+ConditionVirtualization=container
+Before=sysinit.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/mount -o remount,rw /proc/sys
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+ln -sf /etc/systemd/system/lab-proc-sys-rw.service /etc/systemd/system/sysinit.target.wants/
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log
 """
