@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +14,7 @@ from . import LABEL
 from .run import LabError, log, run
 
 NETWORK = "dockyard-lab"
+SPEC_LABEL = f"{LABEL}.spec"
 SERVICE_IMAGE = "dockyard-lab/server:bookworm"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STATE_DIR = PROJECT_ROOT / ".lab"
@@ -37,24 +40,20 @@ def ensure_service(
     mounts: Sequence[str] = (),
     publish: Sequence[str] = (),
 ) -> bool:
-    """Start a labelled service container on the lab network; False when already running."""
+    """Start a labelled service container on the lab network; False when already running.
+
+    A container of that name made from another spec (other mounts, e.g. by another clone
+    of the project, another image or command) is replaced.
+    """
     ensure_network()
-    if container_running(name):
+    blob = json.dumps([image, *command, *mounts, *publish]).encode()
+    spec = hashlib.sha256(blob).hexdigest()[:16]
+    if container_running(name) and container_label(name, SPEC_LABEL) == spec:
         return False
     run(["docker", "rm", "--force", name], check=False)
-    argv = [
-        "docker",
-        "run",
-        "--detach",
-        "--name",
-        name,
-        "--network",
-        NETWORK,
-        "--label",
-        f"{LABEL}=true",
-        "--restart",
-        "unless-stopped",
-    ]
+    argv = ["docker", "run", "--detach", "--name", name, "--network", NETWORK]
+    argv += ["--label", f"{LABEL}=true", "--label", f"{SPEC_LABEL}={spec}"]
+    argv += ["--restart", "unless-stopped"]
     for mount in mounts:
         argv += ["--volume", mount]
     for port in publish:
@@ -62,6 +61,14 @@ def ensure_service(
     run([*argv, image, *command])
     log(f"service {name} started")
     return True
+
+
+def container_label(name: str, key: str) -> str | None:
+    proc = run(["docker", "inspect", "--format", "{{json .Config.Labels}}", name], check=False)
+    if proc.returncode != 0:
+        return None
+    value = (json.loads(proc.stdout or "null") or {}).get(key)
+    return str(value) if value is not None else None
 
 
 def container_ip(name: str, network: str = NETWORK) -> str:
