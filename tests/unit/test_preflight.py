@@ -1,0 +1,56 @@
+"""Preflight refuses a bad inventory before any host is contacted."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+STRONG = {
+    "vault_django_stack_db_password": "k3Jv9-correct-horse-battery",
+    "vault_django_stack_db_root_password": "Zq8r-another-long-random-one",
+    "vault_django_stack_secret_key": "x" * 10 + "-a-fifty-character-django-secret-key-value-",
+    "vault_registry_password": "token-for-the-registry",
+}
+
+
+def preflight(env: str, extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Preflight only asserts on the controller, so placeholder hosts are never contacted."""
+    return subprocess.run(
+        [str(PLAYBOOK), "-i", f"inventory/{env}", "playbooks/preflight.yml",
+         "--extra-vars", json.dumps(extra)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )  # fmt: skip
+
+
+def test_strong_secrets_pass_in_production() -> None:
+    result = preflight("production", STRONG)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("weak", ["123456", "changeme", "short-but-random"])
+def test_weak_secret_is_refused_in_production_and_never_printed(weak: str) -> None:
+    result = preflight("production", {**STRONG, "vault_django_stack_db_password": weak})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "django_stack_db_password is too weak" in output
+    assert "at least 20 characters" in output
+    assert weak not in output
+
+
+def test_missing_secret_is_named() -> None:
+    result = preflight("staging", {k: v for k, v in STRONG.items() if "secret_key" not in k})
+    assert result.returncode != 0
+    assert "django_stack_secret_key is not set" in result.stdout + result.stderr
+
+
+def test_lab_allows_what_production_refuses() -> None:
+    result = preflight("lab", {**STRONG, "vault_django_stack_db_password": "changeme"})
+    assert result.returncode == 0, result.stdout + result.stderr
