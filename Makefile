@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV := .venv
+APP_VENV := .venv-app
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -14,7 +15,7 @@ SCENARIOS ?= $(filter-out _shared $(PULL_SCENARIOS),$(notdir $(wildcard molecule
 DOCKYARD_PULL_IMAGES ?= 0
 HOST_PACKAGES := docker.io debootstrap apt-utils gnupg make
 
-.PHONY: help test lint unit lab molecule host-deps venv clean-lab
+.PHONY: help test lint unit lab molecule host-deps venv app-venv clean-lab demo demo-down
 
 help:
 	@echo "make test   - lint, unit tests, lab images, every Molecule scenario (what CI runs)"
@@ -43,8 +44,17 @@ lint: venv
 	$(BIN)/ruff format --check lab tests molecule roles
 	$(BIN)/mypy
 
-unit: venv host-deps
+unit: venv host-deps app-venv
 	$(BIN)/pytest
+	cd app && ../$(APP_VENV)/bin/pytest -q -p no:cacheprovider
+
+app-venv: $(APP_VENV)/.installed
+
+# The blog's own tests run in a venv of their own: its pins are the app's, not the tooling's.
+$(APP_VENV)/.installed: app/requirements.txt app/requirements-dev.txt
+	python3 -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
+	touch $@
 
 lab: venv host-deps
 	$(LAB) images

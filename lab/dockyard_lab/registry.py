@@ -150,9 +150,11 @@ def has_tag(registry: Registry, repository: str, tag: str) -> bool:
         return False
 
 
-def push(registry: Registry, source: str, repository: str, tag: str = "latest") -> None:
-    """Push a local image as <repository>:<tag> unless the registry already holds it."""
-    if has_tag(registry, repository, tag):
+def push(
+    registry: Registry, source: str, repository: str, tag: str = "latest", *, force: bool = False
+) -> None:
+    """Push a local image as <repository>:<tag> unless the registry holds it (or force)."""
+    if not force and has_tag(registry, repository, tag):
         return
     target = f"{registry.local}/{repository}:{tag}"
     if registry.private:

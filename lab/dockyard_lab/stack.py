@@ -1,0 +1,62 @@
+"""Everything the blog stack pulls in the lab, in the lab's registries and index.
+
+- The Python base and the database image go to the open registry (dockyard-lab-mirror)
+  under lab/..., as a team's own base images would live in its registry.
+- The blog image, built here from app/ with the lab's index, goes to the private
+  registry (login required), as the tutorial's image lived at host:5000.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from . import LABEL, appimages, pypi, registry
+from .images import RECIPE_LABEL, image_label
+from .run import log, run
+from .services import NETWORK, PROJECT_ROOT
+
+APP_DIR = PROJECT_ROOT / "app"
+BLOG_TAG = "dockyard-lab/blog:latest"
+# What is not in the image (see app/.dockerignore) does not trigger a rebuild either.
+APP_IGNORED = ("tests", "__pycache__", ".pytest_cache", ".ruff_cache", "staticfiles")
+
+
+def app_digest(app: Path = APP_DIR) -> str:
+    """A digest of the app's source as the image build sees it."""
+    sha = hashlib.sha256(appimages.PYTHON_BASE.tag.encode())
+    for path in sorted(p for p in app.rglob("*") if p.is_file()):
+        rel = path.relative_to(app)
+        if any(part in APP_IGNORED for part in rel.parts) or path.suffix == ".pyc":
+            continue
+        sha.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return sha.hexdigest()[:16]
+
+
+def ensure_blog_image() -> bool:
+    """Build the blog image from app/ through the lab's index; True when built."""
+    digest = app_digest()
+    if image_label(BLOG_TAG, RECIPE_LABEL) == digest:
+        log(f"{BLOG_TAG}: up to date (source {digest})")
+        return False
+    log(f"{BLOG_TAG}: building from {APP_DIR} through the lab's package index")
+    run([
+        "docker", "build", "--quiet", "--network", NETWORK,
+        "--label", f"{LABEL}=true", "--label", f"{RECIPE_LABEL}={digest}",
+        "--build-arg", f"BASE_IMAGE={appimages.PYTHON_BASE.tag}",
+        "--build-arg", f"PIP_INDEX_URL={pypi.INDEX_URL}",
+        "--build-arg", f"PIP_TRUSTED_HOST={pypi.SERVICE}",
+        "--tag", BLOG_TAG, str(APP_DIR),
+    ])  # fmt: skip
+    return True
+
+
+def ensure_stack() -> None:
+    """Registries, index, images; pushed where the stack's inventory expects them."""
+    registry.ensure_registries()
+    pypi.ensure_pypi()
+    appimages.ensure_app_images()
+    registry.push(registry.MIRROR, appimages.PYTHON_BASE.tag, "lab/python", "3.11-bookworm")
+    registry.push(registry.MIRROR, appimages.DB_IMAGE.tag, "lab/mariadb-mysql-compat", "10.11")
+    rebuilt = ensure_blog_image()
+    registry.push(registry.PRIVATE, BLOG_TAG, "lab/blog", "latest", force=rebuilt)
