@@ -20,6 +20,8 @@ HOST_PACKAGES := docker.io debootstrap apt-utils gnupg make
 help:
 	@echo "make test   - lint, unit tests, lab images, every Molecule scenario (what CI runs)"
 	@echo "make lab    - engine, server images and lab services on this machine"
+	@echo "make demo   - two lab servers, site.yml against inventory/lab, prints the blog's URL"
+	@echo "make demo-down - remove the demo's servers (their data volumes too)"
 	@echo "make lint | unit | molecule [SCENARIOS='docker_engine ...'] | clean-lab"
 
 test: lint unit lab molecule
@@ -71,6 +73,19 @@ molecule: venv lab
 	  $(BIN)/molecule test -s $$s; \
 	  echo "=== $$s passed in $$(( $$(date +%s) - start ))s"; \
 	done
+
+# The demo: two lab servers, the whole site.yml against inventory/lab, the blog's URL.
+DEMO_URL := http://127.0.0.1:18000/
+
+demo: venv host-deps
+	$(LAB) demo-up
+	$(BIN)/ansible-playbook -i inventory/lab site.yml
+	$(LAB) wait-http $(DEMO_URL)
+	@echo
+	@echo "The blog answers at $(DEMO_URL) (lab-server-1; lab-server-2 at http://127.0.0.1:18001/)"
+
+demo-down: venv
+	$(LAB) demo-down
 
 clean-lab: venv
 	$(LAB) clean

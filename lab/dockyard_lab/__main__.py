@@ -5,8 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import aptrepo, engine, images, registry, resources
+from . import (
+    appimages,
+    aptrepo,
+    engine,
+    images,
+    pypi,
+    registry,
+    resources,
+    servers,
+    services,
+    stack,
+)
 from .run import LabError
+
+# The lab inventory's servers (inventory/lab/hosts.yml) and the host port of each blog.
+DEMO_SERVERS = (("lab-server-1", 18000), ("lab-server-2", 18001))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +32,35 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--force", action="store_true", help="rebuild even when current")
     sub.add_parser("aptrepo", help="build and serve the signed apt repository")
     sub.add_parser("registries", help="run the mirror and the private registry")
+    apps = sub.add_parser(
+        "appimages", help="build the python base and MySQL-compatible database images"
+    )
+    apps.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild from scratch (no layer cache) even when current",
+    )
+    index = sub.add_parser("pypi", help="build and serve the lab's Python package index")
+    index.add_argument(
+        "--verify",
+        action="store_true",
+        help="also install the compose set and the blog's requirements from it in containers",
+    )
+    index.add_argument("--force", action="store_true", help="download and index again")
+    sub.add_parser("stack", help="registries, index and images the blog stack pulls")
+    up = sub.add_parser("server-up", help="start a lab server (systemd in a container)")
+    up.add_argument("name")
+    up.add_argument("--image", required=True)
+    up.add_argument("--publish", action="append", default=[], help="as docker run -p")
+    up.add_argument("--label", action="append", default=[], help="key=value")
+    up.add_argument("--command", nargs="+", default=["/lib/systemd/systemd"])
+    down = sub.add_parser("server-down", help="remove a lab server and its engine volume")
+    down.add_argument("names", nargs="+")
+    sub.add_parser("demo-up", help="everything the demo needs, and its two lab servers")
+    sub.add_parser("demo-down", help="remove the demo's two lab servers")
+    wait = sub.add_parser("wait-http", help="wait until a URL answers 200")
+    wait.add_argument("url")
+    wait.add_argument("--timeout", type=float, default=60.0)
     sub.add_parser("list", help="list what the lab made")
     clean = sub.add_parser("clean", help="remove what the lab made")
     clean.add_argument("--images", action="store_true", help="remove the images too")
@@ -38,6 +81,42 @@ def main(argv: list[str] | None = None) -> int:
             images.ensure_servers(["bookworm"])
             images.ensure_busybox()
             registry.ensure_registries()
+        elif args.command == "appimages":
+            engine.ensure_engine()
+            appimages.ensure_app_images(force=args.force)
+        elif args.command == "pypi":
+            engine.ensure_engine()
+            url = pypi.ensure_pypi(force=args.force)
+            if args.verify:
+                appimages.ensure_python_base()
+                pypi.verify(url)
+            print(url)
+        elif args.command == "stack":
+            engine.ensure_engine()
+            images.ensure_servers(["bookworm"])
+            images.ensure_busybox()
+            stack.ensure_stack()
+        elif args.command == "server-up":
+            servers.start_server(
+                args.name, args.image, publish=args.publish, labels=args.label, command=args.command
+            )
+        elif args.command == "server-down":
+            for name in args.names:
+                servers.remove_server(name)
+        elif args.command == "demo-up":
+            engine.ensure_engine()
+            images.ensure_servers(["bookworm", "trixie"])
+            images.ensure_busybox()
+            stack.ensure_stack()
+            for name, port in DEMO_SERVERS:
+                servers.start_server(
+                    name, images.ServerRecipe("trixie").tag, publish=[f"127.0.0.1:{port}:8000"]
+                )
+        elif args.command == "demo-down":
+            for name, _ in DEMO_SERVERS:
+                servers.remove_server(name)
+        elif args.command == "wait-http":
+            services.wait_http(args.url, timeout=args.timeout, ok_only=True)
         elif args.command == "list":
             for kind, name in resources.list_resources():
                 print(f"{kind}\t{name}")

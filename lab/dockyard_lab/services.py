@@ -76,16 +76,18 @@ def container_ip(name: str, network: str = NETWORK) -> str:
     return run(["docker", "inspect", "--format", fmt, name]).stdout.strip()
 
 
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    """Wait until url answers any HTTP status below 500."""
+def wait_http(url: str, timeout: float = 30.0, *, ok_only: bool = False) -> None:
+    """Wait until url answers any HTTP status below 500 (only 200 with ok_only)."""
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - lab URL
-                return
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - lab URL
+                if not ok_only or answer.status == 200:
+                    return
+                last = f"HTTP {answer.status}"
         except urllib.error.HTTPError as exc:
-            if exc.code < 500:
+            if exc.code < 500 and not ok_only:
                 return
             last = str(exc)
         except (urllib.error.URLError, OSError) as exc:

@@ -55,8 +55,20 @@ def ensure_stack() -> None:
     """Registries, index, images; pushed where the stack's inventory expects them."""
     registry.ensure_registries()
     pypi.ensure_pypi()
-    appimages.ensure_app_images()
-    registry.push(registry.MIRROR, appimages.PYTHON_BASE.tag, "lab/python", "3.11-bookworm")
-    registry.push(registry.MIRROR, appimages.DB_IMAGE.tag, "lab/mariadb-mysql-compat", "10.11")
+    built = appimages.ensure_app_images()
+    registry.push(
+        registry.MIRROR,
+        appimages.PYTHON_BASE.tag,
+        "lab/python",
+        "3.11-bookworm",
+        force=appimages.PYTHON_BASE.tag in built,
+    )
+    registry.push(
+        registry.MIRROR,
+        appimages.DB_IMAGE.tag,
+        "lab/mariadb-mysql-compat",
+        "10.11",
+        force=appimages.DB_IMAGE.tag in built,
+    )
     rebuilt = ensure_blog_image()
     registry.push(registry.PRIVATE, BLOG_TAG, "lab/blog", "latest", force=rebuilt)

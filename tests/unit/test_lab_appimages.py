@@ -1,0 +1,73 @@
+"""The lab's application images: recipe digests and the shell scripts they ship."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from dockyard_lab.appimages import DB_IMAGE, PYTHON_BASE, ImageRecipe
+from dockyard_lab.run import LabError
+
+
+@pytest.fixture
+def recipe(tmp_path: Path) -> ImageRecipe:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "entry.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "README.md").write_text("docs\n")
+    return ImageRecipe("dockyard-lab/test:1", tmp_path)
+
+
+def test_digest_is_stable(recipe: ImageRecipe) -> None:
+    assert recipe.digest("sha256:1") == recipe.digest("sha256:1")
+
+
+def test_digest_follows_content_mode_and_base(recipe: ImageRecipe) -> None:
+    before = recipe.digest("sha256:1")
+    assert recipe.digest("sha256:2") != before, "a rebuilt base rebuilds the image"
+    script = recipe.context / "entry.sh"
+    script.chmod(0o755)
+    assert recipe.digest("sha256:1") != before, "the exec bit is part of the recipe"
+    after_chmod = recipe.digest("sha256:1")
+    script.write_text("#!/bin/sh\nexit 0\n")
+    assert recipe.digest("sha256:1") != after_chmod
+    assert ImageRecipe("dockyard-lab/test:1", recipe.context, "trixie").digest("sha256:1") != (
+        recipe.digest("sha256:1")
+    )
+
+
+def test_readme_is_not_part_of_the_recipe(recipe: ImageRecipe) -> None:
+    before = recipe.digest()
+    (recipe.context / "README.md").write_text("better docs\n")
+    assert recipe.digest() == before
+
+
+def test_a_folder_without_dockerfile_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LabError, match="no Dockerfile"):
+        ImageRecipe("dockyard-lab/none:1", tmp_path).digest()
+
+
+def test_tags() -> None:
+    assert PYTHON_BASE.tag == "dockyard-lab/python:3.11-bookworm"
+    assert DB_IMAGE.tag == "dockyard-lab/mariadb-mysql-compat:10.11"
+    for recipe in (PYTHON_BASE, DB_IMAGE):
+        assert recipe.base.tag == "dockyard-lab/server:bookworm"
+        assert "ARG BASE_IMAGE" in (recipe.context / "Dockerfile").read_text()
+
+
+SCRIPTS = sorted(DB_IMAGE.context.glob("*.sh"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+def test_db_image_scripts_parse_and_are_executable(script: Path) -> None:
+    assert script.stat().st_mode & 0o111, f"{script.name} must be executable"
+    assert script.read_text().startswith("#!/bin/sh\n")
+    subprocess.run(["sh", "-n", str(script)], check=True)
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+@pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
+def test_db_image_scripts_pass_shellcheck(script: Path) -> None:
+    proc = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout
