@@ -15,7 +15,7 @@ SCENARIOS ?= $(filter-out _shared $(PULL_SCENARIOS),$(notdir $(wildcard molecule
 DOCKYARD_PULL_IMAGES ?= 0
 HOST_PACKAGES := docker.io debootstrap apt-utils gnupg make
 
-.PHONY: help test lint unit lab molecule host-deps venv app-venv clean-lab demo demo-down
+.PHONY: help test lint unit lab integration molecule host-deps venv app-venv clean-lab demo demo-down
 
 help:
 	@echo "make test   - lint, unit tests, lab images, every Molecule scenario (what CI runs)"
@@ -24,7 +24,7 @@ help:
 	@echo "make demo-down - remove the demo's servers (their data volumes too)"
 	@echo "make lint | unit | molecule [SCENARIOS='docker_engine ...'] | clean-lab"
 
-test: lint unit lab molecule
+test: lint unit lab integration molecule
 
 host-deps:
 	@missing=""; for p in $(HOST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
@@ -61,6 +61,10 @@ $(APP_VENV)/.installed: app/requirements.txt app/requirements-dev.txt
 lab: venv host-deps
 	$(LAB) images
 	$(LAB) aptrepo
+
+# Lab images against a real engine (the MySQL-compatible image's contract).
+integration: venv lab
+	$(BIN)/pytest tests/integration
 
 molecule: venv lab
 	@for s in $(PULL_SCENARIOS); do \

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--image", required=True)
     up.add_argument("--publish", action="append", default=[], help="as docker run -p")
     up.add_argument("--label", action="append", default=[], help="key=value")
-    up.add_argument("--command", nargs="+", default=["/lib/systemd/systemd"])
+    up.add_argument("--init", nargs="+", default=["/lib/systemd/systemd"], help="PID 1 command")
     down = sub.add_parser("server-down", help="remove a lab server and its engine volume")
     down.add_argument("names", nargs="+")
     sub.add_parser("demo-up", help="everything the demo needs, and its two lab servers")
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.ensure_stack()
         elif args.command == "server-up":
             servers.start_server(
-                args.name, args.image, publish=args.publish, labels=args.label, command=args.command
+                args.name, args.image, publish=args.publish, labels=args.label, command=args.init
             )
         elif args.command == "server-down":
             for name in args.names:

@@ -278,8 +278,10 @@ def test_password_files_and_client_tools(lab: Lab, tmp_path: Path) -> None:
     root, user = secrets.token_hex(8), secrets.token_hex(8)
     (secrets_dir / "root").write_text(root + "\n")
     (secrets_dir / "user").write_text(user + "\n")
+    # Root's alone, as Compose secrets and the stack role leave them: the entrypoint must
+    # read them before it drops to the mysql user, as the official image does.
     for path in (secrets_dir, *secrets_dir.iterdir()):
-        path.chmod(0o755 if path.is_dir() else 0o644)
+        path.chmod(0o700 if path.is_dir() else 0o600)
     env = {
         "MYSQL_ROOT_PASSWORD_FILE": "/run/secrets/root",
         "MYSQL_PASSWORD_FILE": "/run/secrets/user",

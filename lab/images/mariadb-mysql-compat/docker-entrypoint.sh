@@ -240,6 +240,15 @@ if [ "$(id -u)" = 0 ]; then
 		mkdir -p "$socket_dir"
 		chown mysql:mysql "$socket_dir"
 	fi
+	# Read the *_FILE secrets while still root, as the official image does before gosu:
+	# secret files are often root's alone (0600). file_env exports the values and unsets
+	# the *_FILE names, so the unprivileged pass below does not read them again.
+	if [ ! -d "$DATADIR/mysql" ]; then
+		file_env MYSQL_ROOT_PASSWORD
+		file_env MYSQL_DATABASE
+		file_env MYSQL_USER
+		file_env MYSQL_PASSWORD
+	fi
 	note "Switching to dedicated user 'mysql'"
 	exec setpriv --reuid=mysql --regid=mysql --init-groups -- "$0" "$@"
 fi
