@@ -1,6 +1,7 @@
 """The blog stack serves, keeps its data through everything, and hides its secrets."""
 
 import json
+import shlex
 import time
 
 import pytest
@@ -19,13 +20,13 @@ def compose(host):
 def get(host, path, timeout=120):
     """GET a page of the blog from the server itself, waiting for it to answer."""
     code = (
-        "import sys, urllib.request\n"
-        f"r = urllib.request.urlopen('http://127.0.0.1:8000{path}', timeout=5)\n"
-        "sys.stdout.write(str(r.status) + '\\n' + r.read().decode())\n"
+        "import sys, urllib.request as u; "
+        f"r = u.urlopen('http://127.0.0.1:8000{path}', timeout=5); "
+        "sys.stdout.write(str(r.status) + chr(10) + r.read().decode())"
     )
     deadline = time.monotonic() + timeout
     while True:
-        out = host.run(f"python3 -c {json.dumps(code)}")
+        out = host.run(f'python3 -c "{code}"')
         if out.rc == 0 or time.monotonic() > deadline:
             break
         time.sleep(2)
@@ -36,8 +37,9 @@ def get(host, path, timeout=120):
 
 def started_at(host):
     ids = host.check_output(f"{compose(host)} ps -q").split()
-    return {i: host.check_output(f"docker inspect --format '{{{{.State.StartedAt}}}}' {i}")
-            for i in ids}
+    return {
+        i: host.check_output(f"docker inspect --format '{{{{.State.StartedAt}}}}' {i}") for i in ids
+    }
 
 
 def test_blog_answers_and_health_checks_the_database(host):
@@ -48,17 +50,21 @@ def test_blog_answers_and_health_checks_the_database(host):
 
 
 def test_a_post_created_on_the_server_appears_on_the_page(host):
-    host.run_expect([0], f"{compose(host)} exec -T web python3 manage.py create_post "
-                         f"--title '{TITLE}' --body 'utf8mb4: 你好 🚢'")
+    host.run_expect(
+        [0],
+        f"{compose(host)} exec -T web python3 manage.py create_post "
+        f"--title '{TITLE}' --body 'utf8mb4: 你好 🚢'",
+    )
     status, body = get(host, "/")
     assert status == 200 and TITLE in body
 
 
 def test_database_port_is_not_published_and_network_is_private(host):
-    ports = host.check_output("docker port $(%s ps -q db) || true" % compose(host))
+    db = host.check_output(f"{compose(host)} ps -q db")
+    ports = host.check_output(f"docker port {db} || true")
     assert ports == ""
-    networks = host.check_output(
-        "docker inspect --format '{{json .NetworkSettings.Networks}}' $(%s ps -q db)" % compose(host))
+    fmt = "'{{json .NetworkSettings.Networks}}'"
+    networks = host.check_output(f"docker inspect --format {fmt} {db}")
     assert list(json.loads(networks)) == ["blog-net"]
 
 
@@ -68,12 +74,14 @@ def test_secret_files_are_0600(host):
 
 
 def test_database_uses_utf8mb4_and_the_time_zone(host):
-    env = host.check_output("docker inspect --format '{{json .Config.Env}}' $(%s ps -q web)"
-                            % compose(host))
+    web = host.check_output(f"{compose(host)} ps -q web")
+    env = host.check_output(f"docker inspect --format '{{{{json .Config.Env}}}}' {web}")
     assert "TZ=Asia/Shanghai" in json.loads(env)
-    charset = host.check_output(
-        "%s exec -T db sh -c 'mysql -uroot -p\"$(cat /run/secrets/db_root_password)\" -N -e "
-        "\"SELECT @@character_set_server\"'" % compose(host))
+    query = (
+        'mysql -uroot -p"$(cat /run/secrets/db_root_password)" -N '
+        "-e 'SELECT @@character_set_server'"
+    )
+    charset = host.check_output(f"{compose(host)} exec -T db sh -c {shlex.quote(query)}")
     assert charset.strip() == "utf8mb4"
 
 
@@ -94,15 +102,20 @@ def test_rerun_changes_nothing_and_restarts_no_container(host):
     before = started_at(host)
     result = ansible_playbook("converge.yml", limit=host.backend.get_hostname())
     assert result.returncode == 0, result.stdout[-3000:]
-    recap = [line for line in result.stdout.splitlines() if line.startswith(host.backend.get_hostname())]
+    recap = [
+        line for line in result.stdout.splitlines() if line.startswith(host.backend.get_hostname())
+    ]
     assert "changed=0" in recap[-1], result.stdout[-3000:]
     assert started_at(host) == before
     assert TITLE in get(host, "/")[1]
 
 
 def test_stopped_then_present_again(host):
-    result = ansible_playbook("converge.yml", limit=host.backend.get_hostname(),
-                              extra_vars={"django_stack_state": "stopped"})
+    result = ansible_playbook(
+        "converge.yml",
+        limit=host.backend.get_hostname(),
+        extra_vars={"django_stack_state": "stopped"},
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert host.check_output(f"{compose(host)} ps -q --filter status=running") == ""
     result = ansible_playbook("converge.yml", limit=host.backend.get_hostname())
@@ -111,8 +124,11 @@ def test_stopped_then_present_again(host):
 
 
 def test_absent_keeps_the_data_volume_unless_asked(host):
-    result = ansible_playbook("converge.yml", limit=host.backend.get_hostname(),
-                              extra_vars={"django_stack_state": "absent"})
+    result = ansible_playbook(
+        "converge.yml",
+        limit=host.backend.get_hostname(),
+        extra_vars={"django_stack_state": "absent"},
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert host.check_output("docker ps -aq --filter label=com.docker.compose.project=blog") == ""
     assert host.run("docker volume inspect mysql-data").rc == 0

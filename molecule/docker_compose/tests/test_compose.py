@@ -34,33 +34,49 @@ def test_pip_install_lives_in_its_own_venv_with_the_pinned_set(host):
 
 
 def test_small_project_comes_up_reports_running_and_goes_down(host):
-    compose = " ".join([*cli(host), "--project-directory", "/root/smoke",
-                        "--file", "/root/smoke/docker-compose.yml", "--project-name", "smoke"])
+    compose = " ".join(
+        [
+            *cli(host),
+            "--project-directory",
+            "/root/smoke",
+            "--file",
+            "/root/smoke/docker-compose.yml",
+            "--project-name",
+            "smoke",
+        ]
+    )
     try:
         host.run_expect([0], f"{compose} up -d")
-        ps = host.check_output("docker ps --filter label=com.docker.compose.project=smoke "
-                               "--format '{{.State}}'")
+        ps = host.check_output(
+            "docker ps --filter label=com.docker.compose.project=smoke --format '{{.State}}'"
+        )
         assert ps.split() == ["running"]
     finally:
         host.run_expect([0], f"{compose} down")
-    assert host.check_output("docker ps -a --filter label=com.docker.compose.project=smoke -q") == ""
+    assert (
+        host.check_output("docker ps -a --filter label=com.docker.compose.project=smoke -q") == ""
+    )
 
 
 def test_pip_method_on_python_313_is_refused_before_any_change(host):
     if host.backend.get_hostname() != "compose-plugin-trixie":
         pytest.skip("Debian 13 has Python 3.13")
-    result = ansible_playbook("converge.yml", limit="compose-plugin-trixie",
-                              extra_vars={"docker_compose_method": "pip"})
+    result = ansible_playbook(
+        "converge.yml", limit="compose-plugin-trixie", extra_vars={"docker_compose_method": "pip"}
+    )
     assert result.returncode != 0
-    assert "use docker_compose_method: plugin" in " ".join(result.stdout.split())
+    assert "Use docker_compose_method: plugin" in " ".join(result.stdout.split())
     assert not host.file("/opt/docker-compose").exists
 
 
 def test_plugin_without_a_v2_package_is_refused_with_the_alternatives(host):
     if host.backend.get_hostname() != "compose-auto-bookworm":
         pytest.skip("Debian 12 with the distribution's engine has no v2 package")
-    result = ansible_playbook("converge.yml", limit="compose-auto-bookworm",
-                              extra_vars={"docker_compose_method": "plugin"})
+    result = ansible_playbook(
+        "converge.yml",
+        limit="compose-auto-bookworm",
+        extra_vars={"docker_compose_method": "plugin"},
+    )
     assert result.returncode != 0
     text = " ".join(result.stdout.split())
     assert "no Compose v2 package" in text and "docker_compose_method: distro or pip" in text
