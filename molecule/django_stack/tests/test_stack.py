@@ -100,7 +100,7 @@ def test_post_survives_a_docker_daemon_restart(host):
 def test_rerun_changes_nothing_and_restarts_no_container(host):
     get(host, "/")
     before = started_at(host)
-    result = ansible_playbook("converge.yml", limit=host.backend.get_hostname())
+    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
     assert result.returncode == 0, result.stdout[-3000:]
     recap = [
         line for line in result.stdout.splitlines() if line.startswith(host.backend.get_hostname())
@@ -112,27 +112,27 @@ def test_rerun_changes_nothing_and_restarts_no_container(host):
 
 def test_stopped_then_present_again(host):
     result = ansible_playbook(
-        "converge.yml",
+        "stack.yml",
         limit=host.backend.get_hostname(),
         extra_vars={"django_stack_state": "stopped"},
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert host.check_output(f"{compose(host)} ps -q --filter status=running") == ""
-    result = ansible_playbook("converge.yml", limit=host.backend.get_hostname())
+    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
     assert result.returncode == 0, result.stdout[-3000:]
     assert TITLE in get(host, "/")[1]
 
 
 def test_absent_keeps_the_data_volume_unless_asked(host):
     result = ansible_playbook(
-        "converge.yml",
+        "stack.yml",
         limit=host.backend.get_hostname(),
         extra_vars={"django_stack_state": "absent"},
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert host.check_output("docker ps -aq --filter label=com.docker.compose.project=blog") == ""
     assert host.run("docker volume inspect mysql-data").rc == 0
-    result = ansible_playbook("converge.yml", limit=host.backend.get_hostname())
+    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
     assert result.returncode == 0, result.stdout[-3000:]
     assert TITLE in get(host, "/")[1]
 
@@ -140,7 +140,7 @@ def test_absent_keeps_the_data_volume_unless_asked(host):
 def test_secrets_never_appear_in_output(host):
     if host.backend.get_hostname() != "stack-bookworm":
         pytest.skip("one server is enough")
-    result = ansible_playbook("converge.yml", limit=host.backend.get_hostname(), args=("-vv",))
+    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname(), args=("-vv",))
     assert result.returncode == 0, result.stdout[-3000:]
     for name in ("db_root_password", "db_password", "django_secret_key"):
         secret = host.file(f"/opt/blog/secrets/{name}").content_string
