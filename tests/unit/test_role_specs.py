@@ -51,3 +51,9 @@ def test_every_option_is_described_and_typed(role: Path) -> None:
     for name, option in options.items():
         assert option.get("type"), name
         assert option.get("description"), name
+
+
+def test_readme_documents_every_option(role: Path) -> None:
+    readme = (ROLES.parent / "README.md").read_text()
+    options = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert [name for name in options if f"`{name}`" not in readme] == []
