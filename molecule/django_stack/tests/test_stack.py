@@ -117,7 +117,9 @@ def test_stopped_then_present_again(host):
         extra_vars={"django_stack_state": "stopped"},
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    assert host.check_output(f"{compose(host)} ps -q --filter status=running") == ""
+    running = "docker ps -q --filter label=com.docker.compose.project=blog --filter status=running"
+    assert host.check_output(running) == ""
+    assert host.check_output("docker ps -aq --filter label=com.docker.compose.project=blog")
     result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
     assert result.returncode == 0, result.stdout[-3000:]
     assert TITLE in get(host, "/")[1]
