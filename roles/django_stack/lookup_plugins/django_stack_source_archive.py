@@ -1,0 +1,150 @@
+"""Pack a build context into one reproducible tar file on the controller.
+
+Copying a source tree file by file costs one round trip per file (over a minute for the
+blog's fifty files through `docker exec`, and the same again on every re-run just to
+compare checksums). One archive costs one. The archive is reproducible, so `copy` sees
+the same checksum while the source is unchanged and the host's image is not rebuilt:
+entries are sorted, owned by 0:0 with normalised modes and a fixed mtime, and the paths
+the context's `.dockerignore` excludes are left out, as `docker build` would.
+
+    src: "{{ lookup('django_stack_source_archive', django_stack_build_context) }}"
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import io
+import os
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+DOCUMENTATION = """
+name: django_stack_source_archive
+short_description: Pack a Docker build context into a reproducible tar file
+description:
+  - Returns the path of a tar file on the controller holding the build context, minus
+    what its .dockerignore excludes. Same content gives the same bytes.
+options:
+  _terms:
+    description: The build context directory on the controller.
+    required: true
+"""
+
+
+class SourceArchiveError(ValueError):
+    """The context cannot be packed as docker build would send it."""
+
+
+# docker build always sends these, whatever .dockerignore says.
+ALWAYS_SENT = frozenset({"Dockerfile", ".dockerignore"})
+
+
+def ignore_patterns(context: Path) -> list[str]:
+    """The exclusion patterns of the context's .dockerignore (none when it has none).
+
+    Exceptions (`!pattern`) are not supported: rather than guess, refuse.
+    """
+    path = context / ".dockerignore"
+    if not path.is_file():
+        return []
+    patterns = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("!"):
+            msg = f"{path}: exception patterns ('{line}') are not supported"
+            raise SourceArchiveError(msg)
+        patterns.append(line.strip("/"))
+    return patterns
+
+
+def matches(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Go's filepath.Match per path element, plus `**` for any number of elements."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(matches(parts[n:], pattern[1:]) for n in range(len(parts) + 1))
+    return (
+        bool(parts)
+        and fnmatch.fnmatchcase(parts[0], pattern[0])
+        and matches(parts[1:], pattern[1:])
+    )
+
+
+def is_ignored(relative: PurePosixPath, patterns: list[str]) -> bool:
+    """Whether a path (or one of its parent directories) matches a .dockerignore pattern."""
+    if str(relative) in ALWAYS_SENT:
+        return False
+    return any(
+        matches(relative.parts[: n + 1], tuple(pattern.split("/")))
+        for pattern in patterns
+        for n in range(len(relative.parts))
+    )
+
+
+def context_files(context: Path) -> list[PurePosixPath]:
+    """Every file of the context that docker build would send, sorted."""
+    if not context.is_dir():
+        msg = f"the build context {context} is not a directory on the controller"
+        raise SourceArchiveError(msg)
+    patterns = ignore_patterns(context)
+    found = []
+    for root, dirs, files in os.walk(context):
+        base = PurePosixPath(Path(root).relative_to(context).as_posix())
+        dirs[:] = [d for d in dirs if not is_ignored(base / d, patterns)]
+        found += [base / f for f in files if not is_ignored(base / f, patterns)]
+    return sorted(found)
+
+
+def archive_bytes(context: Path) -> bytes:
+    """The context as an uncompressed tar whose bytes depend only on names, modes, content."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for relative in context_files(context):
+            source = context / relative
+            info = tarfile.TarInfo(str(relative))
+            info.size = source.stat().st_size
+            info.mode = 0o755 if os.access(source, os.X_OK) else 0o644
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            with source.open("rb") as content:
+                tar.addfile(info, content)
+    return buffer.getvalue()
+
+
+def write_archive(context: Path, cache: Path) -> Path:
+    """Write the archive under `cache` (named by its digest) and return its path."""
+    data = archive_bytes(context)
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = cache / f"source-{hashlib.sha256(data).hexdigest()[:16]}.tar"
+    if not target.exists():
+        # Forks may pack the same context at once: write aside, then rename atomically.
+        with tempfile.NamedTemporaryFile(dir=cache, delete=False) as scratch:
+            scratch.write(data)
+        Path(scratch.name).replace(target)
+        target.chmod(0o600)
+    return target
+
+
+def default_cache() -> Path:
+    """A per-user directory for the archives on the controller."""
+    return Path(tempfile.gettempdir()) / f"dockyard-{os.getuid()}"
+
+
+class LookupModule(LookupBase):  # type: ignore[misc]
+    """lookup('django_stack_source_archive', context_dir) -> path of the tar file."""
+
+    def run(self, terms: list[Any], variables: Any = None, **kwargs: Any) -> list[str]:  # noqa: ANN401
+        """Pack each context given."""
+        try:
+            return [str(write_archive(Path(str(term)), default_cache())) for term in terms]
+        except (SourceArchiveError, OSError) as error:
+            raise AnsibleLookupError(str(error)) from error
