@@ -23,7 +23,8 @@ def ansible_playbook(
     argv = [
         "ansible-playbook",
         "--inventory",
-        os.environ["MOLECULE_INVENTORY_FILE"],
+        # The directory, as Molecule passes it: the generated inventory plus linked files.
+        str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent),
         "--limit",
         limit,
         str(scenario / playbook),

@@ -1,0 +1,95 @@
+"""The whole site on two lab servers: the blog through its port, the mirror, kept data."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+from lab_testing import ansible_playbook
+
+SITE = "../../site.yml"
+APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
+PORTS = {"site-1": 18100, "site-2": 18101}
+PROJECT = "--project-directory /opt/blog --file /opt/blog/docker-compose.yml --project-name blog"
+
+
+def name(host):
+    return host.backend.get_hostname()
+
+
+def fetch(host, path, timeout=120):
+    """GET a page through the port the server publishes on this machine, as a visitor would."""
+    url = f"http://127.0.0.1:{PORTS[name(host)]}{path}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def compose(host):
+    if host.run("docker compose version").rc == 0:
+        return f"docker compose {PROJECT}"
+    return f"docker-compose {PROJECT}"
+
+
+def container_ids(host):
+    return sorted(host.check_output(f"{compose(host)} ps -q").split())
+
+
+def recap(output, host):
+    """The PLAY RECAP counters of one host."""
+    line = next(x for x in output.splitlines() if x.startswith(f"{name(host)} ") and "ok=" in x)
+    return {k: int(v) for k, v in (f.split("=") for f in line.split(":", 1)[1].split())}
+
+
+def test_blog_answers_through_the_published_port(host):
+    status, body = fetch(host, "/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "database": "ok"}
+    assert fetch(host, "/")[0] == 200
+
+
+def test_the_daemon_pulls_docker_hub_names_through_the_mirror(host):
+    mirrors = host.check_output("docker info --format '{{json .RegistryConfig.Mirrors}}'")
+    assert json.loads(mirrors) == ["http://dockyard-lab-mirror:5000/"]
+    # Docker Hub is unreachable from the lab: a Hub name can only come through the mirror.
+    host.run("docker rmi busybox:latest")
+    pulled = host.run("docker pull busybox:latest")
+    assert pulled.rc == 0, pulled.stderr
+    assert host.run("docker pull hello-world:latest").rc != 0  # not on the mirror: no other way
+
+
+def test_a_post_survives_a_redeploy_that_replaces_both_containers(host):
+    title = f"Kept through a redeploy of {name(host)}"
+    host.run_expect(
+        [0],
+        f"{compose(host)} exec -T web python3 manage.py create_post --title '{title}' --body kept",
+    )
+    before = container_ids(host)
+
+    # A changed setting (the time zone) recreates the web and database containers.
+    moved = ansible_playbook(
+        APP, limit=name(host), extra_vars={"django_stack_time_zone": "Europe/Paris"}
+    )
+    assert moved.returncode == 0, moved.stdout
+    assert not set(container_ids(host)) & set(before)
+    status, body = fetch(host, "/")
+    assert status == 200 and title in body
+
+    back = ansible_playbook(APP, limit=name(host))
+    assert back.returncode == 0, back.stdout
+    assert recap(back.stdout, host)["changed"] > 0
+    status, body = fetch(host, "/")
+    assert status == 200 and title in body
+
+
+def test_check_mode_on_the_converged_site_reports_no_change(host):
+    dry = ansible_playbook(SITE, limit=name(host), args=("--check",))
+    assert dry.returncode == 0, dry.stdout
+    counters = recap(dry.stdout, host)
+    assert counters["changed"] == 0 and counters["failed"] == 0, dry.stdout
