@@ -22,6 +22,8 @@ help:
 	@echo "make lab    - engine, server images and lab services on this machine"
 	@echo "make demo   - two lab servers, site.yml against inventory/lab, prints the blog's URL"
 	@echo "make demo-down - remove the demo's servers (their data volumes too)"
+	@echo "make benchmark - site.yml timed on 1, 4 and 8 lab servers against the floor (docs/benchmarks.md)"
+	@echo "make faults-table - docs/faults.md from the fault tests' rows (after make molecule)"
 	@echo "make lint | unit | molecule [SCENARIOS='docker_engine ...'] | clean-lab"
 
 test: lint unit lab integration molecule
@@ -93,3 +95,17 @@ demo-down: venv
 
 clean-lab: venv
 	$(LAB) clean
+
+# docs/faults.md from the rows the fault tests recorded (run the scenarios first).
+.PHONY: faults-table
+faults-table: venv
+	$(PY) -m dockyard_lab.faults
+
+# Issue #8: site.yml timed on fleets of lab servers against the floor (docs/benchmarks.md).
+# make benchmark BENCH_SERVERS="1 4 8" BENCH_REPEAT=3 BENCH_OUTPUT=docs/benchmarks.md
+BENCH_SERVERS ?= 1 4 8
+BENCH_REPEAT ?= 3
+BENCH_OUTPUT ?= docs/benchmarks.md
+.PHONY: benchmark
+benchmark: venv host-deps
+	$(LAB) bench --servers $(BENCH_SERVERS) --repeat $(BENCH_REPEAT) --output $(BENCH_OUTPUT)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import (
     appimages,
     aptrepo,
+    bench,
     engine,
     images,
     pypi,
@@ -61,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     wait = sub.add_parser("wait-http", help="wait until a URL answers 200")
     wait.add_argument("url")
     wait.add_argument("--timeout", type=float, default=60.0)
+    perf = sub.add_parser("bench", help="time site.yml on fleets of lab servers against the floor")
+    perf.add_argument(
+        "--servers", nargs="+", type=int, default=list(bench.DEFAULT_SIZES), help="fleet sizes"
+    )
+    perf.add_argument("--repeat", type=int, default=bench.DEFAULT_REPEAT, help="repetitions")
+    perf.add_argument("--output", type=Path, default=bench.DEFAULT_OUTPUT, help="the report")
     sub.add_parser("list", help="list what the lab made")
     clean = sub.add_parser("clean", help="remove what the lab made")
     clean.add_argument("--images", action="store_true", help="remove the images too")
@@ -117,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                 servers.remove_server(name)
         elif args.command == "wait-http":
             services.wait_http(args.url, timeout=args.timeout, ok_only=True)
+        elif args.command == "bench":
+            bench.bench(args.servers, args.repeat, args.output)
         elif args.command == "list":
             for kind, name in resources.list_resources():
                 print(f"{kind}\t{name}")

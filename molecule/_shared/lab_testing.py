@@ -42,3 +42,34 @@ def host_file_digest(host: Host, path: str) -> str:
     """sha256 of a file on the host, or 'absent'."""
     out = host.run(f"sha256sum {path}")
     return out.stdout.split()[0] if out.rc == 0 else "absent"
+
+
+def failure_message(output: str) -> str:
+    """What Ansible said last when a run failed (a rescue's message follows the failure it
+    rescued): the failed task's message, on one line."""
+    lines = output.splitlines()
+    for number, line in reversed(list(enumerate(lines))):
+        if "fatal: [" not in line or "=> " not in line:
+            continue
+        text = line.split("=> ", 1)[1]
+        # One line by default; indented over several at -v and above.
+        for end in range(number + 1, min(len(lines), number + 400) + 1):
+            try:
+                result = json.loads(text)
+            except json.JSONDecodeError:
+                if end < len(lines):
+                    text += "\n" + lines[end]
+                continue
+            return " ".join(str(result.get("msg", "")).split())
+    return ""
+
+
+def record_fault(case: str, done: str, said: str, checked: str) -> None:
+    """Add a row to the table of faults tried (rendered by `python -m dockyard_lab.faults`)."""
+    project = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+    scenario = os.environ["MOLECULE_SCENARIO_NAME"]
+    path = project / ".lab" / "faults" / f"{scenario}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row = {"scenario": scenario, "case": case, "done": done, "said": said, "checked": checked}
+    with path.open("a", encoding="utf-8") as table:
+        table.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,0 +1,699 @@
+"""The benchmark (issue #8): site.yml on fleets of lab servers, against the floor.
+
+For each fleet size and repetition: N fresh trixie servers (bench-1..bench-N, labelled
+dockyard.lab.bench=1) in the groups a production pull host is in, a cold converge of
+site.yml and a re-run, both timed; the re-run's PLAY RECAP must say changed=0 on every
+host. The floor is the same work done by hand on one fresh server: one apt-get install,
+daemon.json, the image pulls and the database's first start. docs/benchmarks.md holds the
+medians and the three targets.
+
+Parsing, medians, verdicts and the report are pure functions (tests/unit/test_lab_bench.py);
+the rest drives servers through the lab's helpers and always removes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import LABEL, engine, images, registry, servers, stack
+from .run import LabError, log, run
+from .services import PROJECT_ROOT, STATE_DIR
+
+BENCH_LABEL = f"{LABEL}.bench=1"
+BENCH_DIR = STATE_DIR / "bench"
+INVENTORY_DIR = BENCH_DIR / "inventory"
+FACTS_DIR = BENCH_DIR / "facts"
+LOG_DIR = BENCH_DIR / "logs"
+LAB_GROUP_VARS = PROJECT_ROOT / "inventory" / "lab" / "group_vars"
+SUITE = "trixie"
+DEFAULT_SIZES = (1, 4, 8)
+DEFAULT_REPEAT = 3
+DEFAULT_OUTPUT = Path("docs/benchmarks.md")
+# Pull is what production does (group_vars/lab_pull); lab brings the lab environment's values.
+GROUPS = ("lab", "docker_hosts", "blog", "lab_pull")
+
+# Every task in the TASKS RECAP (profile_tasks prints the top 20 by default); a fact cache
+# of the benchmark's own, emptied before each cold converge, so no fresh server starts with
+# the facts of an earlier one of the same name.
+ANSIBLE_ENV = {
+    "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all",
+    "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(FACTS_DIR),
+    "ANSIBLE_NOCOLOR": "1",
+}
+
+# The floor: what the roles put on a Debian 13 lab_pull server, done by hand.
+FLOOR_SERVER = "bench-floor"
+FLOOR_DB = "bench-db"
+# docker_engine (distro, Debian 13: docker.io + docker-cli, SDK python3-docker),
+# docker_compose (auto on Debian 13: the docker-compose v2 package), docker_daemon (procps).
+FLOOR_PACKAGES = ("docker.io", "docker-cli", "docker-compose", "python3-docker", "procps")
+# inventory/lab/group_vars/lab/main.yml (database) and lab_pull/main.yml (the blog).
+DB_IMAGE = f"{registry.MIRROR.name}:5000/lab/mariadb-mysql-compat:10.11"
+BLOG_IMAGE = f"{registry.PRIVATE.name}:5000/lab/blog:latest"
+INSECURE_REGISTRIES = (f"{registry.MIRROR.name}:5000", f"{registry.PRIVATE.name}:5000")
+DB_ARGS = ("--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci")
+
+# The targets of issue #8.
+RERUN_LIMIT = 0.10
+FLEET_LIMIT = 3.0
+FLOOR_LIMIT = 1.5
+BIG_FLEET = 8
+
+RECAP_HOST = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:[a-z]+=\d+\s*)+)$")
+# "role : Task name ------------ 28.15s" (the dashes vanish when the name is long)
+RECAP_TASK = re.compile(r"^(?P<name>.+?) -*\s*(?P<seconds>\d+(?:\.\d+)?)s$")
+NO_ROLE = "(plays, outside roles)"
+
+
+# --- Parsing ansible-playbook's output -----------------------------------------------------
+
+
+def _section(output: str, banner: str) -> list[str]:
+    """The lines after the banner line (e.g. 'PLAY RECAP ****'), up to the next banner."""
+    lines = output.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(f"{banner} *")]
+    if not starts:
+        return []
+    section: list[str] = []
+    for line in lines[starts[-1] + 1 :]:
+        if re.match(r"^[A-Z][A-Z ]+ \*{3}", line):
+            break
+        section.append(line.rstrip())
+    return section
+
+
+def parse_play_recap(output: str) -> dict[str, dict[str, int]]:
+    """Host -> its PLAY RECAP counts (ok, changed, unreachable, failed, ...)."""
+    recap: dict[str, dict[str, int]] = {}
+    for line in _section(output, "PLAY RECAP"):
+        match = RECAP_HOST.match(line)
+        if match:
+            pairs = (item.split("=") for item in match["counts"].split())
+            recap[match["host"]] = {key: int(value) for key, value in pairs}
+    return recap
+
+
+def changed_counts(recap: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """Host -> its changed count."""
+    return {host: counts.get("changed", 0) for host, counts in recap.items()}
+
+
+def failure_summary(output: str, limit: int = 20) -> str:
+    """What went wrong in a failed run: its fatal/failed/[ERROR] lines and the PLAY RECAP."""
+    marks = ("fatal:", "failed:", "[ERROR]:", "ERROR!")
+    failures = [line.rstrip() for line in output.splitlines() if line.startswith(marks)]
+    recap = [line for line in _section(output, "PLAY RECAP") if line.strip()]
+    return "\n".join([*failures[:limit], *recap])
+
+
+def role_of(task: str) -> str:
+    """The role a profile_tasks task name belongs to ('role : Task'), facts on their own."""
+    if " : " in task:
+        return task.split(" : ", 1)[0].strip()
+    return "(gathering facts)" if task == "Gathering Facts" else NO_ROLE
+
+
+def parse_task_times(output: str) -> list[tuple[str, float]]:
+    """(task name, seconds) of every line of profile_tasks' TASKS RECAP."""
+    times: list[tuple[str, float]] = []
+    for line in _section(output, "TASKS RECAP"):
+        match = RECAP_TASK.match(line)
+        if match:
+            times.append((match["name"].strip(), float(match["seconds"])))
+    return times
+
+
+def role_times(output: str) -> dict[str, float]:
+    """Seconds per role, summed over the TASKS RECAP, largest first."""
+    totals: dict[str, float] = {}
+    for task, seconds in parse_task_times(output):
+        totals[role_of(task)] = totals.get(role_of(task), 0.0) + seconds
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def parse_core_version(version_output: str) -> str:
+    """'ansible-playbook [core 2.19.14]' -> '2.19.14'."""
+    match = re.search(r"\[core ([^\]]+)\]", version_output)
+    return match[1] if match else "unknown"
+
+
+def parse_collection_version(galaxy_json: str, name: str) -> str:
+    """The version `ansible-galaxy collection list <name> --format json` reports."""
+    try:
+        found = json.loads(galaxy_json or "{}")
+    except json.JSONDecodeError:
+        return "unknown"
+    for collections in found.values():
+        if name in collections:
+            return str(collections[name].get("version", "unknown"))
+    return "unknown"
+
+
+def parse_meminfo(text: str) -> int:
+    """MemTotal of /proc/meminfo in KiB (0 when absent)."""
+    match = re.search(r"^MemTotal:\s+(\d+)\s+kB", text, re.MULTILINE)
+    return int(match[1]) if match else 0
+
+
+# --- What a run measured, and what it means ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Converge:
+    """One repetition on one fleet: the cold converge, the re-run and its changes."""
+
+    size: int
+    cold: float
+    rerun: float
+    rerun_changed: dict[str, int]
+    roles: dict[str, float]
+
+    @property
+    def idempotent(self) -> bool:
+        return bool(self.rerun_changed) and not any(self.rerun_changed.values())
+
+
+@dataclass(frozen=True)
+class FloorRun:
+    """The floor's steps on one fresh server: (step, command, seconds)."""
+
+    steps: tuple[tuple[str, str, float], ...]
+
+    @property
+    def total(self) -> float:
+        return sum(seconds for _, _, seconds in self.steps)
+
+
+@dataclass(frozen=True)
+class Machine:
+    cores: int
+    memory_kib: int
+    load: float
+    ansible_core: str
+    community_docker: str
+    debian: str
+    engine: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One target: measured / limit (a ratio), or why it was not measured."""
+
+    target: str
+    limit: float
+    numerator: float | None
+    denominator: float | None
+    missing: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.numerator is None or not self.denominator:
+            return None
+        return self.numerator / self.denominator
+
+    @property
+    def status(self) -> str:
+        if self.ratio is None:
+            return "not measured"
+        return "met" if self.ratio <= self.limit else "not met"
+
+
+@dataclass(frozen=True)
+class Report:
+    command: str
+    started: datetime
+    duration: float
+    machine: Machine
+    fleets: dict[int, list[Converge]]
+    floors: list[FloorRun] = field(default_factory=list)
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def median_cold(runs: Sequence[Converge]) -> float | None:
+    return median([r.cold for r in runs])
+
+
+def median_rerun(runs: Sequence[Converge]) -> float | None:
+    return median([r.rerun for r in runs])
+
+
+def median_roles(runs: Sequence[Converge]) -> dict[str, float]:
+    """Median seconds per role across repetitions (a role absent from one counts 0 there)."""
+    names = {name for r in runs for name in r.roles}
+    medians = {name: statistics.median([r.roles.get(name, 0.0) for r in runs]) for name in names}
+    return dict(sorted(medians.items(), key=lambda item: (-item[1], item[0])))
+
+
+def median_floor(floors: Sequence[FloorRun]) -> list[tuple[str, str, float]]:
+    """Median seconds of each floor step across repetitions, in the steps' order."""
+    if not floors:
+        return []
+    return [
+        (step, command, statistics.median([f.steps[i][2] for f in floors]))
+        for i, (step, command, _) in enumerate(floors[0].steps)
+    ]
+
+
+def verdicts(fleets: Mapping[int, Sequence[Converge]], floors: Sequence[FloorRun]) -> list[Verdict]:
+    """The three targets of issue #8, from the medians."""
+    one = fleets.get(1, [])
+    big = fleets.get(BIG_FLEET, [])
+    cold_one = median_cold(one)
+    floor = median([f.total for f in floors])
+    no_one = "" if one else "fleet size 1 was not in --servers"
+    no_big = "" if big else f"fleet size {BIG_FLEET} was not in --servers"
+    return [
+        Verdict(
+            "re-run ≤ 10% of the cold converge (1 server)",
+            RERUN_LIMIT,
+            median_rerun(one),
+            cold_one,
+            no_one,
+        ),
+        Verdict(
+            f"{BIG_FLEET} servers cold ≤ 3x 1 server cold",
+            FLEET_LIMIT,
+            median_cold(big),
+            cold_one,
+            no_big or no_one,
+        ),
+        Verdict(
+            "1 server cold ≤ 1.5x the floor",
+            FLOOR_LIMIT,
+            cold_one,
+            floor,
+            no_one or ("" if floors else "the floor was not measured"),
+        ),
+    ]
+
+
+# --- The report ----------------------------------------------------------------------------
+
+
+def _s(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.1f} s"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def changed_cell(changed: Mapping[str, int]) -> str:
+    """'0' when every host reported changed=0, else the hosts that did not, flagged."""
+    if not changed:
+        return "**no PLAY RECAP**"
+    offenders = {host: n for host, n in sorted(changed.items()) if n}
+    if not offenders:
+        return "0"
+    return "**NOT IDEMPOTENT**: " + ", ".join(f"{h} changed={n}" for h, n in offenders.items())
+
+
+def verdict_row(verdict: Verdict) -> list[str]:
+    if verdict.ratio is None:
+        return [verdict.target, f"not measured: {verdict.missing}", "not measured"]
+    unit = "%" if verdict.limit < 1 else "x"
+    value = f"{verdict.ratio * 100:.1f}%" if unit == "%" else f"{verdict.ratio:.2f}x"
+    measured = f"{value} ({_s(verdict.numerator)} / {_s(verdict.denominator)})"
+    return [verdict.target, measured, verdict.status]
+
+
+def render_machine(report: Report) -> list[str]:
+    m = report.machine
+    rows = [
+        ["CPU cores", str(m.cores)],
+        ["memory", f"{m.memory_kib / 1024 / 1024:.1f} GiB"],
+        ["load average (1 min) at the start", f"{m.load:.2f}"],
+        ["ansible-core", m.ansible_core],
+        ["community.docker", m.community_docker],
+        ["server image", f"{images.ServerRecipe(SUITE).tag}, Debian {m.debian}"],
+        ["Docker engine on a bench server", m.engine],
+    ]
+    return ["## Machine and versions", "", *_table(["", ""], rows), ""]
+
+
+def render_fleet(size: int, runs: Sequence[Converge]) -> list[str]:
+    rows = [
+        [str(i), _s(r.cold), _s(r.rerun), changed_cell(r.rerun_changed)]
+        for i, r in enumerate(runs, 1)
+    ]
+    idempotent = "0 in every repetition" if all(r.idempotent for r in runs) else "**not 0**"
+    rows.append(["**median**", _s(median_cold(runs)), _s(median_rerun(runs)), idempotent])
+    title = f"## {size} server{'s' if size > 1 else ''}"
+    header = ["repetition", "cold converge", "re-run", "changed on re-run"]
+    return [title, "", *_table(header, rows), ""]
+
+
+def render_roles(runs: Sequence[Converge]) -> list[str]:
+    title = "## Where the 1-server cold converge spends its time"
+    if not runs:
+        return [title, "", "Not measured: fleet size 1 was not in --servers.", ""]
+    roles = median_roles(runs)
+    total = sum(roles.values())
+    rows = [
+        [name, _s(sec), f"{sec / total * 100:.0f}%" if total else "-"]
+        for name, sec in roles.items()
+    ]
+    rows.append(["**all tasks**", _s(total), "100%"])
+    rows.append(["wall clock (ansible-playbook start to end)", _s(median_cold(runs)), ""])
+    intro = (
+        "Per role, the sum of the profile_tasks TASKS RECAP lines (`role : task`), median of "
+        "the repetitions; tasks outside roles are the preflight play's."
+    )
+    return [title, "", intro, "", *_table(["role", "time", "share"], rows), ""]
+
+
+def render_floor(floors: Sequence[FloorRun]) -> list[str]:
+    title = "## The floor"
+    intro = (
+        f"The same work by hand on one fresh {SUITE} server ({FLOOR_SERVER}), timed step by "
+        "step, median of the repetitions: what a converge cannot go below."
+    )
+    steps = median_floor(floors)
+    rows = [[step, f"`{command}`", _s(sec)] for step, command, sec in steps]
+    rows.append(["**sum**", "", _s(median([f.total for f in floors]))])
+    return [title, "", intro, "", *_table(["step", "command", "time"], rows), ""]
+
+
+def render(report: Report) -> str:
+    """docs/benchmarks.md."""
+    repeats = sorted({len(runs) for runs in report.fleets.values()} | {len(report.floors)})
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `{report.command}` on {report.started:%Y-%m-%d %H:%M} UTC, in "
+        f"{report.duration / 60:.0f} min. Lab servers are containers on this one machine, so "
+        "every server of a fleet shares its cores. Times are wall-clock seconds; medians "
+        f"over {'/'.join(str(n) for n in repeats)} repetition(s).",
+        "",
+        *render_machine(report),
+        "## Targets",
+        "",
+        *_table(
+            ["target", "measured", "verdict"],
+            [verdict_row(v) for v in verdicts(report.fleets, report.floors)],
+        ),
+        "",
+    ]
+    for size, runs in report.fleets.items():
+        lines += render_fleet(size, runs)
+    lines += render_roles(report.fleets.get(1, []))
+    lines += render_floor(report.floors)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def bench_command(sizes: Sequence[int], repeat: int, output: Path) -> str:
+    """The command line that reproduces a run."""
+    args = ["--servers", *map(str, sizes), "--repeat", str(repeat), "--output", str(output)]
+    return shlex.join(["python", "-m", "dockyard_lab", "bench", *args])
+
+
+# --- The generated inventory ---------------------------------------------------------------
+
+
+def hosts_yaml(names: Sequence[str], root: Path) -> str:
+    """hosts.yml of a bench fleet: the lab's groups, pull as in production."""
+    hosts = "".join(f"            {name}:\n" for name in names)
+    lines = [
+        "---",
+        "# Written by python -m dockyard_lab bench: a fleet of bench servers.",
+        "all:",
+        "  vars:",
+        f"    dockyard_lab_root: {json.dumps(str(root))}",
+        "  children:",
+        "    lab:",
+        "      vars:",
+        "        ansible_connection: community.docker.docker",
+        "      children:",
+    ]
+    text = "\n".join(lines) + "\n"
+    for group in GROUPS[1:]:
+        text += f"        {group}:\n          hosts:\n{hosts}"
+    return text
+
+
+def write_inventory(directory: Path, names: Sequence[str], root: Path = PROJECT_ROOT) -> Path:
+    """hosts.yml and a group_vars link to the lab's, in directory (replaced)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "hosts.yml").write_text(hosts_yaml(names, root))
+    link = directory / "group_vars"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(root / "inventory" / "lab" / "group_vars", target_is_directory=True)
+    return directory
+
+
+# --- Driving the lab -----------------------------------------------------------------------
+
+
+def venv_bin(tool: str) -> str:
+    """A tool next to this Python (the project's venv), else the one on PATH."""
+    candidate = Path(sys.executable).parent / tool
+    return str(candidate) if candidate.exists() else tool
+
+
+def playbook_argv(inventory: Path) -> list[str]:
+    env = [f"{key}={value}" for key, value in ANSIBLE_ENV.items()]
+    return ["env", *env, venv_bin("ansible-playbook"), "-i", str(inventory), "site.yml"]
+
+
+def timed(step: Callable[[], object]) -> float:
+    start = time.monotonic()
+    step()
+    return time.monotonic() - start
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise LabError(f"gave up after {timeout:.0f}s waiting until {what}")
+        time.sleep(0.5)
+
+
+def playbook(inventory: Path, log_name: str) -> tuple[float, str]:
+    """Run site.yml against inventory; (wall-clock seconds, output). The log stays in .lab/."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = LOG_DIR / f"{log_name}.log"
+    log(f"{log_name}: ansible-playbook -i {inventory} site.yml (log: {log_path})")
+    start = time.monotonic()
+    proc = run(playbook_argv(inventory), check=False, cwd=PROJECT_ROOT)
+    seconds = time.monotonic() - start
+    log_path.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        summary = failure_summary(proc.stdout + proc.stderr)
+        raise LabError(
+            f"{log_name}: ansible-playbook failed ({proc.returncode}), see {log_path}\n{summary}"
+        )
+    log(f"{log_name}: {seconds:.1f}s")
+    return seconds, proc.stdout
+
+
+@contextmanager
+def bench_servers(names: Sequence[str]) -> Iterator[list[str]]:
+    """Fresh bench servers (a leftover of the same name is removed first), always removed."""
+    try:
+        for name in names:
+            servers.remove_server(name)
+            servers.start_server(name, images.ServerRecipe(SUITE).tag, labels=[BENCH_LABEL])
+        yield list(names)
+    finally:
+        for name in names:
+            servers.remove_server(name)
+        log(f"removed {', '.join(names)}")
+
+
+def in_server(name: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return run(["docker", "exec", name, *argv], check=check)
+
+
+def measure_fleet(size: int, repetition: int) -> Converge:
+    """Cold converge and re-run of site.yml on `size` fresh servers."""
+    names = [f"bench-{i}" for i in range(1, size + 1)]
+    with bench_servers(names):
+        inventory = write_inventory(INVENTORY_DIR, names)
+        shutil.rmtree(FACTS_DIR, ignore_errors=True)
+        cold, cold_out = playbook(inventory, f"{size}-servers-{repetition}-cold")
+        rerun, rerun_out = playbook(inventory, f"{size}-servers-{repetition}-rerun")
+    changed = changed_counts(parse_play_recap(rerun_out))
+    if any(changed.values()) or set(changed) != set(names):
+        log(f"{size} servers, repetition {repetition}: the re-run is not clean: {changed}")
+    return Converge(size, cold, rerun, changed, role_times(cold_out))
+
+
+def daemon_json() -> str:
+    return json.dumps({"insecure-registries": list(INSECURE_REGISTRIES)})
+
+
+def engine_answers(name: str) -> bool:
+    return in_server(name, "docker", "info", check=False).returncode == 0
+
+
+def docker_login(name: str) -> None:
+    """Log the server's engine in to the private registry (password on stdin, as the role)."""
+    argv = ["docker", "exec", "-i", name, "docker", "login", "--username", registry.PRIVATE_USER]
+    argv += ["--password-stdin", f"{registry.PRIVATE.name}:5000"]
+    proc = subprocess.run(
+        argv, input=registry.private_password(), text=True, capture_output=True, check=False
+    )
+    if proc.returncode != 0:
+        raise LabError(f"{name}: docker login failed: {proc.stderr.strip()}")
+
+
+def start_database(name: str) -> None:
+    """The database's first start as the stack does it, until it answers a ping."""
+    password = secrets.token_urlsafe(18)  # a throwaway database in a throwaway server
+    env = ["MYSQL_DATABASE=blog", "MYSQL_USER=blog", f"MYSQL_PASSWORD={password}"]
+    env += [f"MYSQL_ROOT_PASSWORD={password}"]
+    argv = [
+        "docker",
+        "run",
+        "--detach",
+        "--name",
+        FLOOR_DB,
+        "--volume",
+        "mysql-data:/var/lib/mysql",
+    ]
+    for item in env:
+        argv += ["--env", item]
+    in_server(name, *argv, DB_IMAGE, *DB_ARGS)
+    wait_until(
+        lambda: (
+            in_server(name, "docker", "exec", FLOOR_DB, "healthcheck.sh", check=False).returncode
+            == 0
+        ),
+        f"{name}: the database answers",
+        timeout=180,
+    )
+
+
+def floor_steps(name: str) -> list[tuple[str, str, Callable[[], object]]]:
+    """(step, command as shown in the report, action) of the floor on server `name`."""
+    packages = " ".join(FLOOR_PACKAGES)
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *FLOOR_PACKAGES]
+    config = f"mkdir -p /etc/docker && echo {shlex.quote(daemon_json())} > /etc/docker/daemon.json"
+
+    def restart() -> None:
+        in_server(name, "sh", "-c", config)
+        in_server(name, "systemctl", "restart", "docker")
+        wait_until(lambda: engine_answers(name), f"{name}: dockerd answers", timeout=60)
+
+    def pull() -> None:
+        docker_login(name)
+        in_server(name, "docker", "pull", "--quiet", DB_IMAGE)
+        in_server(name, "docker", "pull", "--quiet", BLOG_IMAGE)
+
+    return [
+        ("package index", "apt-get update", lambda: in_server(name, "apt-get", "update", "-q")),
+        (
+            "packages, one apt-get install",
+            f"apt-get install --no-install-recommends {packages}",
+            lambda: in_server(name, "env", "DEBIAN_FRONTEND=noninteractive", *install),
+        ),
+        (
+            "daemon.json (insecure-registries), restart dockerd until it answers",
+            "systemctl restart docker",
+            restart,
+        ),
+        (
+            "login, pull the database and blog images",
+            f"docker login; docker pull {DB_IMAGE}; docker pull {BLOG_IMAGE}",
+            pull,
+        ),
+        (
+            "first start of the database until it answers",
+            f"docker run -d ... {DB_IMAGE}; healthcheck.sh (mysqladmin ping)",
+            lambda: start_database(name),
+        ),
+    ]
+
+
+def measure_floor(repetition: int) -> tuple[FloorRun, str, str]:
+    """The floor on one fresh server; (its steps, the server's Debian, its engine version)."""
+    with bench_servers([FLOOR_SERVER]):
+        steps: list[tuple[str, str, float]] = []
+        for step, command, action in floor_steps(FLOOR_SERVER):
+            seconds = timed(action)
+            log(f"floor {repetition}: {step}: {seconds:.1f}s")
+            steps.append((step, command, seconds))
+        debian = in_server(FLOOR_SERVER, "cat", "/etc/debian_version").stdout.strip()
+        fmt = "{{.Server.Version}}"
+        version = in_server(FLOOR_SERVER, "docker", "version", "--format", fmt).stdout.strip()
+    return FloorRun(tuple(steps)), debian, version
+
+
+def ansible_versions() -> tuple[str, str]:
+    core = run([venv_bin("ansible-playbook"), "--version"]).stdout
+    galaxy = [venv_bin("ansible-galaxy"), "collection", "list", "community.docker"]
+    collections = run([*galaxy, "--format", "json"], check=False).stdout
+    return parse_core_version(core), parse_collection_version(collections, "community.docker")
+
+
+def prepare() -> None:
+    """What demo-up prepares: engine, server images, registries and the images they serve."""
+    engine.ensure_engine()
+    images.ensure_servers(["bookworm", SUITE])
+    images.ensure_busybox()
+    stack.ensure_stack()
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the servers are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
+def bench(sizes: Sequence[int], repeat: int, output: Path) -> Path:
+    """Measure every fleet size `repeat` times and the floor; write the report to output."""
+    sizes = list(dict.fromkeys(sizes))
+    if repeat < 1 or not sizes or min(sizes) < 1:
+        raise LabError("bench needs --repeat >= 1 and fleet sizes >= 1")
+    signal.signal(signal.SIGTERM, _terminate)
+    started, clock = datetime.now(UTC), time.monotonic()
+    load = os.getloadavg()[0]
+    prepare()
+    core, docker_collection = ansible_versions()
+    floors: list[FloorRun] = []
+    debian = version = "unknown"
+    for repetition in range(1, repeat + 1):
+        floor, debian, version = measure_floor(repetition)
+        floors.append(floor)
+    fleets = {size: [measure_fleet(size, rep) for rep in range(1, repeat + 1)] for size in sizes}
+    machine = Machine(
+        cores=os.cpu_count() or 0,
+        memory_kib=parse_meminfo(Path("/proc/meminfo").read_text()),
+        load=load,
+        ansible_core=core,
+        community_docker=docker_collection,
+        debian=debian,
+        engine=version,
+    )
+    report = Report(
+        bench_command(sizes, repeat, output),
+        started,
+        time.monotonic() - clock,
+        machine,
+        fleets,
+        floors,
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(report))
+    log(f"wrote {output}")
+    return output

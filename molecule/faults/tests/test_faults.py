@@ -1,0 +1,381 @@
+"""Faults and bad input on a deployed site: what the tool says, and that nothing is lost.
+
+Tests run in file order on one server; each leaves the site deployed and serving as the
+converge left it, and records its row of docs/faults.md once its assertions passed.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lab_testing import ansible_playbook, failure_message, host_file_digest, record_fault
+
+ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+SITE, APP = "../../site.yml", "../../playbooks/app.yml"
+BACKUP, RESTORE = "../../playbooks/backup.yml", "../../playbooks/restore.yml"
+URL = "http://127.0.0.1:18200"
+BACKUPS = "/var/backups/blog"
+PROJECT = "--project-directory /opt/blog --file /opt/blog/docker-compose.yml --project-name blog"
+KEPT = "Kept through every fault"
+
+
+def name(host):
+    return host.backend.get_hostname()
+
+
+def fetch(path="/", timeout=180):
+    """GET a page through the published port, waiting for it to answer 200."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(URL + path, timeout=5) as response:  # noqa: S310 - http
+                return response.status, response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def run(playbook, host, extra_vars=None, args=()):
+    return ansible_playbook(playbook, limit=name(host), extra_vars=extra_vars, args=args)
+
+
+def manage(host, command):
+    return host.check_output(f"docker compose {PROJECT} exec -T web python3 manage.py {command}")
+
+
+def containers(host):
+    """Every container of the project, running or not: id -> (service, start time)."""
+    ids = host.check_output(
+        "docker ps --all --quiet --filter label=com.docker.compose.project=blog"
+    ).split()
+    fmt = "'{{index .Config.Labels \"com.docker.compose.service\"}} {{.State.StartedAt}}'"
+    return {i: tuple(host.check_output(f"docker inspect --format {fmt} {i}").split()) for i in ids}
+
+
+def dumps(host):
+    out = host.run(f"ls -1 {BACKUPS}")
+    return sorted(out.stdout.split()) if out.rc == 0 else []
+
+
+def state(host):
+    """What must survive a refused or failed run unchanged."""
+    return {
+        "compose": host_file_digest(host, "/opt/blog/docker-compose.yml"),
+        "secrets": [host_file_digest(host, f"/opt/blog/secrets/{s}") for s in SECRETS],
+        "containers": containers(host),
+        "dumps": dumps(host),
+    }
+
+
+SECRETS = ("db_root_password", "db_password", "django_secret_key")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def kept_post(host):
+    """A post every fault must leave in place."""
+    manage(host, f"create_post --title '{KEPT}' --body 'written before the faults'")
+    assert KEPT in fetch()[1]
+
+
+def posts_intact():
+    status, body = fetch()
+    assert status == 200 and KEPT in body
+    return "post intact"
+
+
+def test_backup_playbook_dumps_consistently_and_keeps_the_newest(host):
+    for _ in range(3):
+        out = run(BACKUP, host, {"django_stack_backup_keep": 2})
+        assert out.returncode == 0, out.stdout
+    files = dumps(host)
+    assert len(files) == 2
+    newest = f"{BACKUPS}/{files[-1]}"
+    assert host.file(newest).mode == 0o600 and host.file(BACKUPS).mode == 0o700
+    assert host.run(f"gzip --test {newest}").rc == 0
+    text = host.check_output(f"zcat {newest}")
+    assert "CREATE DATABASE" in text and KEPT in text
+    record_fault(
+        "backup retention",
+        "playbooks/backup.yml three times with django_stack_backup_keep=2",
+        "three dumps taken, the oldest removed",
+        "2 dumps left, 0600 in a 0700 directory, gzip intact, the post in the newest",
+    )
+
+
+def test_restore_brings_back_a_deleted_post(host):
+    title = "Deleted then restored"
+    manage(host, f"create_post --title '{title}' --body x")
+    assert run(BACKUP, host).returncode == 0
+    manage(
+        host,
+        'shell -c "from posts.models import Post; '
+        f"Post.objects.filter(title='{title}').delete()\"",
+    )
+    assert title not in fetch()[1]
+    before = dumps(host)
+
+    out = run(RESTORE, host)
+    assert out.returncode == 0, out.stdout
+    assert title in fetch()[1]
+    assert len(dumps(host)) == len(before) + 1  # the database as it was before the restore
+    record_fault(
+        "restore",
+        "a post deleted, then playbooks/restore.yml (latest dump)",
+        "Restored <dump>; the database as it was just before is in <new dump>",
+        "the post is back on the page; a dump of the pre-restore database exists",
+    )
+
+
+def test_restore_of_a_missing_dump_is_refused(host):
+    before = state(host)
+    out = run(RESTORE, host, {"django_stack_restore_file": "blog-19700101T000000Z.sql.gz"})
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert "Cannot restore" in said and "Nothing was changed" in said
+    assert state(host) == before
+    record_fault(
+        "restore: missing dump",
+        "playbooks/restore.yml with a dump name that does not exist",
+        said,
+        "compose file, secrets, containers and dumps unchanged",
+    )
+
+
+def test_too_little_disk_refuses_the_backup_and_stops_the_deploy(host):
+    host.run_expect([0], f"mount -t tmpfs -o size=2m dockyard-small {BACKUPS}")
+    try:
+        before = state(host)
+        out = run(BACKUP, host)
+        said = failure_message(out.stdout)
+        assert out.returncode != 0
+        assert "Not enough free disk for the backup" in said and "MiB free" in said, said
+        assert state(host) == before
+
+        # A deploy that changes the application needs its dump first: it stops before any
+        # container is replaced.
+        deploy = run(APP, host, {"django_stack_time_zone": "Europe/Paris"})
+        assert deploy.returncode != 0
+        assert "Not enough free disk" in failure_message(deploy.stdout)
+        assert containers(host) == before["containers"]
+    finally:
+        host.run(f"umount {BACKUPS}")
+    assert run(APP, host).returncode == 0
+    record_fault(
+        "disk too small for the backup",
+        f"a 2 MiB file system mounted on {BACKUPS}; backup.yml, then a deploy changing TZ",
+        said,
+        "no dump, containers not replaced (same ids and start times); posts intact",
+    )
+    posts_intact()
+
+
+def test_port_taken_is_refused_before_any_change(host):
+    host.run("systemd-run --unit dockyard-squatter python3 -m http.server 8099")
+    try:
+        time.sleep(1)
+        before = state(host)
+        out = run(APP, host, {"django_stack_web_port": 8099})
+        said = failure_message(out.stdout)
+        assert out.returncode != 0
+        assert "Port 8099 is already taken" in said and "python3 (pid" in said, said
+        assert "Nothing was changed" in said
+        assert state(host) == before
+    finally:
+        host.run("systemctl stop dockyard-squatter")
+    record_fault(
+        "web port taken",
+        "python3 -m http.server 8099 on the server, then a deploy with django_stack_web_port=8099",
+        said,
+        "compose file, secrets, containers and dumps unchanged",
+    )
+    posts_intact()
+
+
+def test_another_database_password_on_existing_data_is_explained(host):
+    before = state(host)
+    out = run(APP, host, {"django_stack_db_password": "An0ther-Strong-Passw0rd-4-blog"})
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert "refuses the configured password of blog" in said, said
+    assert "ignores them once the volume holds data" in said
+    assert "An0ther-Strong-Passw0rd-4-blog" not in out.stdout
+    assert state(host) == before
+    assert host.run("docker volume inspect mysql-data").rc == 0
+    record_fault(
+        "database password changed on existing data",
+        "a deploy with a different django_stack_db_password than the volume was created with",
+        said,
+        "secret files, compose file, containers unchanged; volume kept; the password not printed",
+    )
+    posts_intact()
+
+
+def test_slow_database_fails_within_the_bound_with_its_log(host):
+    db = next(i for i, (service, _) in containers(host).items() if service == "db")
+    host.run_expect([0], f"docker compose {PROJECT} stop db")
+    # A database starved of CPU (5% of a core) is slow to start, as on an overloaded server.
+    host.run_expect([0], f"docker update --cpus 0.05 {db}")
+    try:
+        out = run(APP, host, {"django_stack_health_timeout": 5})
+    finally:
+        host.run_expect([0], f"docker update --cpus 0 {db}")
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert "did not become healthy within django_stack_health_timeout (5 s)" in said, said
+    assert "last log lines" in said
+    assert run(APP, host).returncode == 0
+    record_fault(
+        "database slow to become healthy",
+        "database stopped and limited to 5% of a core, then a deploy with "
+        "django_stack_health_timeout=5",
+        said,
+        "the web container untouched; the next deploy converges; posts intact",
+    )
+    posts_intact()
+
+
+def test_failed_migration_keeps_the_previous_web_serving(host):
+    source = Path(tempfile.mkdtemp()) / "app"
+    shutil.copytree(ROOT / "app", source, ignore=shutil.ignore_patterns("__pycache__"))
+    (source / "posts" / "migrations" / "0099_broken.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "def fail(apps, schema_editor):\n"
+        "    raise RuntimeError('this migration is broken on purpose')\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('posts', '0001_initial')]\n"
+        "    operations = [migrations.RunPython(fail)]\n"
+    )
+    web = {i for i, (service, _) in containers(host).items() if service == "web"}
+    try:
+        out = run(APP, host, {"django_stack_build_context": str(source)})
+    finally:
+        shutil.rmtree(source.parent)
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert "The migrations failed" in said and "previous version keeps serving" in said, said
+    dump = said.split("before this deploy is in ")[1].split(";")[0]
+    assert host.file(dump).exists
+    assert {i for i, (s, _) in containers(host).items() if s == "web"} == web
+    posts_intact()
+    assert run(APP, host).returncode == 0
+    record_fault(
+        "migration fails",
+        "a deploy of a source whose new migration raises",
+        said,
+        "the same web container serves 200; the dump named exists; the next deploy converges",
+    )
+    posts_intact()
+
+
+def test_containers_come_back_after_a_daemon_restart_and_a_server_reboot(host):
+    host.run_expect([0], "systemctl restart docker")
+    posts_intact()
+    subprocess.run(["docker", "restart", name(host)], check=True, capture_output=True)
+    deadline = time.monotonic() + 120
+    while host.run("systemctl is-system-running --wait").stdout.strip() not in {
+        "running",
+        "degraded",
+    }:
+        assert time.monotonic() < deadline, "the server did not finish booting"
+        time.sleep(2)
+    posts_intact()
+    assert {s for s, _ in containers(host).values()} == {"db", "web"}
+    record_fault(
+        "daemon restart, server reboot",
+        "systemctl restart docker; then the whole server restarted (docker restart of it)",
+        "(nothing to say: restart policy and live-restore)",
+        "both containers running again, the blog answers through the published port, posts intact",
+    )
+
+
+def test_an_interrupted_run_converges_when_run_again(host):
+    argv = [
+        "ansible-playbook",
+        "--inventory",
+        str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent),
+        "--limit",
+        name(host),
+        str(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / APP),
+        "--extra-vars",
+        json.dumps({"django_stack_time_zone": "Europe/Paris"}),
+    ]
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as run_:
+        for line in run_.stdout:
+            if "Start the database and wait until it is healthy" in line:
+                run_.send_signal(signal.SIGINT)
+                break
+        run_.wait(timeout=60)
+    assert run_.returncode != 0
+
+    again = run(APP, host, {"django_stack_time_zone": "Europe/Paris"})
+    assert again.returncode == 0, again.stdout
+    services = sorted(s for s, _ in containers(host).values())
+    assert services == ["db", "web"]
+    env = host.check_output(f"docker compose {PROJECT} exec -T web printenv TZ")
+    assert env == "Europe/Paris"
+    posts_intact()
+    assert run(APP, host).returncode == 0
+    record_fault(
+        "interrupted run",
+        "a deploy changing TZ interrupted (SIGINT) when the database starts, then run again",
+        "the second run finished",
+        "one db and one web container, TZ applied, posts intact",
+    )
+    posts_intact()
+
+
+def test_no_secret_appears_in_the_output_of_the_site_at_vv(host):
+    state_dir = ROOT / ".lab"
+    secrets = [
+        (state_dir / "secrets" / f).read_text().strip()
+        for f in ("db-password", "db-root-password", "django-secret-key")
+    ]
+    new_key = "a-new-django-secret-key-for-the-vv-test-0123456789"
+    out = run(SITE, host, {"vault_django_stack_secret_key": new_key}, args=("-vv",))
+    assert out.returncode == 0, failure_message(out.stdout)
+    leaked = [i for i, s in enumerate([*secrets, new_key]) if s and s in out.stdout]
+    assert leaked == []
+    assert run(SITE, host).returncode == 0
+    record_fault(
+        "secrets in output",
+        "site.yml at -vv, rotating the Django secret key",
+        "(censored items only)",
+        "none of the three secrets nor the new key appears in the output",
+    )
+
+
+def test_cis_subset_is_applied(host):
+    daemon = host.file("/etc/docker/daemon.json")
+    assert (daemon.user, daemon.group, daemon.mode) == ("root", "root", 0o644)
+    config = json.loads(daemon.content_string)
+    assert config["live-restore"] is True
+    assert config["log-opts"] == {"max-size": "10m", "max-file": "3"}
+    # Only the users the inventory lists (none in the lab) may drive the engine.
+    assert host.check_output("getent group docker").split(":")[3] == ""
+    for cid, (service, _) in containers(host).items():
+        info = json.loads(host.check_output(f"docker inspect {cid}"))[0]["HostConfig"]
+        assert "no-new-privileges:true" in info["SecurityOpt"], service
+        assert info["Memory"] > 0 and info["PidsLimit"] > 0, service
+        bindings = [b for ports in (info["PortBindings"] or {}).values() for b in ports]
+        wanted = ["0.0.0.0"] if service == "web" else []  # noqa: S104 - django_stack_web_bind_address
+        assert [b["HostIp"] for b in bindings] == wanted
+    for secret in SECRETS:
+        assert host.file(f"/opt/blog/secrets/{secret}").mode == 0o600
+    record_fault(
+        "CIS Docker Benchmark subset",
+        "inspection of the converged server",
+        "(applied by default)",
+        "daemon.json root:root 0644, live-restore, log rotation, no-new-privileges, memory and "
+        "pids limits, web bound to the chosen address, database unpublished, secrets 0600",
+    )

@@ -1,0 +1,273 @@
+"""The benchmark's pure parts: ansible output parsing, medians, verdicts, the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dockyard_lab import bench
+from dockyard_lab.bench import Converge, FloorRun, Machine, Report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The end of a real two-server run (ansible-core 2.19, profile_tasks, limit "all"). The
+# lines are as wide as ansible prints them.
+COLD_OUTPUT = """\
+TASK [django_stack : Check the site answers] ***********************************
+Wednesday 26 November 2025  01:40:12 +0000 (0:00:14.021)       0:03:55.118 *****
+ok: [bench-1] => (item=/healthz)
+ok: [bench-2] => (item=/healthz)
+
+RUNNING HANDLER [docker_daemon : Reload docker] ********************************
+Wednesday 26 November 2025  01:40:14 +0000 (0:00:02.002)       0:03:57.120 *****
+changed: [bench-1]
+
+PLAY RECAP *********************************************************************
+bench-1                    : ok=71   changed=24   unreachable=0    failed=0    skipped=31   rescued=0    ignored=0
+bench-2                    : ok=70   changed=23   unreachable=0    failed=0    skipped=32   rescued=0    ignored=0
+
+
+TASKS RECAP ********************************************************************
+Wednesday 26 November 2025  01:40:15 +0000 (0:00:01.101)       0:03:58.221 *****
+===============================================================================
+docker_engine : Install the engine packages ---------------------------- 98.41s
+django_stack : Pull the web image --------------------------------------- 31.07s
+django_stack : Start the database and wait until it is healthy ---------- 28.15s
+Gathering Facts --------------------------------------------------------- 12.50s
+docker_compose : Install the Compose v2 package ------------------------- 10.00s
+django_stack : Bring up with Compose v2 and wait for health, db, web, and a very long task name 7.25s
+docker_daemon : Reload docker -------------------------------------------- 2.00s
+Check the docker_hosts and blog groups have servers ---------------------- 0.05s
+docker_engine : Enable and start the Docker service ---------------------- 1.59s
+Check the blog's secrets are set, and strong where this environment demands it -- 0.30s
+"""  # noqa: E501
+
+RERUN_OUTPUT = """\
+PLAY RECAP *********************************************************************
+bench-1                    : ok=60   changed=0    unreachable=0    failed=0    skipped=40   rescued=0    ignored=0
+bench-2                    : ok=59   changed=2    unreachable=0    failed=0    skipped=41   rescued=0    ignored=0
+
+
+TASKS RECAP ********************************************************************
+Wednesday 26 November 2025  01:41:15 +0000 (0:00:00.501)       0:00:58.100 *****
+===============================================================================
+Gathering Facts --------------------------------------------------------- 10.00s
+"""  # noqa: E501
+
+
+def test_play_recap_counts_per_host() -> None:
+    recap = bench.parse_play_recap(COLD_OUTPUT)
+    assert set(recap) == {"bench-1", "bench-2"}
+    assert recap["bench-1"]["ok"] == 71
+    assert recap["bench-2"]["skipped"] == 32
+    assert bench.changed_counts(bench.parse_play_recap(RERUN_OUTPUT)) == {
+        "bench-1": 0,
+        "bench-2": 2,
+    }
+
+
+def test_play_recap_missing_is_empty() -> None:
+    assert bench.parse_play_recap("fatal: [bench-1]: UNREACHABLE!\n") == {}
+
+
+def test_every_tasks_recap_line_is_read() -> None:
+    times = dict(bench.parse_task_times(COLD_OUTPUT))
+    assert len(times) == 10, "the timestamp and ==== lines are not tasks"
+    assert times["docker_engine : Install the engine packages"] == 98.41
+    long_name = (
+        "django_stack : Bring up with Compose v2 and wait for health, db, web, and a very long"
+        " task name"
+    )
+    assert times[long_name] == 7.25, "a name too long for the dashes is still read"
+    assert times["docker_daemon : Reload docker"] == 2.0
+    assert "bench-1" not in " ".join(times), "PLAY RECAP lines are not tasks"
+
+
+def test_role_times_sum_per_role_prefix() -> None:
+    roles = bench.role_times(COLD_OUTPUT)
+    assert roles["docker_engine"] == pytest.approx(100.0)
+    assert roles["django_stack"] == pytest.approx(66.47)
+    assert roles["docker_daemon"] == pytest.approx(2.0)
+    assert roles["(gathering facts)"] == pytest.approx(12.5)
+    assert roles[bench.NO_ROLE] == pytest.approx(0.35)
+    assert next(iter(roles)) == "docker_engine", "largest first"
+
+
+FAILED_OUTPUT = """\
+TASK [django_stack : Create the backup directory] ******************************
+Wednesday 26 November 2025  01:38:21 +0000 (0:00:01.842)       0:01:56.034 *****
+[ERROR]: Task failed: 'django_stack_backup_dir' is undefined
+Origin: /work/main/roles/django_stack/tasks/present.yml:55:3
+fatal: [bench-1]: FAILED! => {"changed": false, "msg": "Task failed"}
+
+PLAY RECAP *********************************************************************
+bench-1                    : ok=67   changed=10   unreachable=0    failed=1    skipped=14
+
+TASKS RECAP ********************************************************************
+docker_engine : Install the engine packages ---------------------------- 30.33s
+"""
+
+
+def test_failure_summary_names_the_failure_not_the_timings() -> None:
+    summary = bench.failure_summary(FAILED_OUTPUT)
+    assert "[ERROR]: Task failed: 'django_stack_backup_dir' is undefined" in summary
+    assert summary.splitlines()[1].startswith("fatal: [bench-1]: FAILED!")
+    assert summary.splitlines()[-1].startswith("bench-1 ")
+    assert "failed=1" in summary
+    assert "30.33s" not in summary
+    assert "Origin:" not in summary
+
+
+def test_role_of() -> None:
+    assert bench.role_of("docker_daemon : Reload docker") == "docker_daemon"
+    assert bench.role_of("Gathering Facts") == "(gathering facts)"
+    assert bench.role_of("Check the inventory") == bench.NO_ROLE
+
+
+def test_versions_and_memory_parse() -> None:
+    assert bench.parse_core_version("ansible-playbook [core 2.19.14]\n  config file") == "2.19.14"
+    galaxy = json.dumps({"/x/ansible_collections": {"community.docker": {"version": "4.8.5"}}})
+    assert bench.parse_collection_version(galaxy, "community.docker") == "4.8.5"
+    assert bench.parse_collection_version("", "community.docker") == "unknown"
+    meminfo = "MemTotal:       24683656 kB\nMemFree:         1234 kB\n"
+    assert bench.parse_meminfo(meminfo) == 24683656
+
+
+def run_of(size: int, cold: float, rerun: float, **roles: float) -> Converge:
+    changed = {f"bench-{i}": 0 for i in range(1, size + 1)}
+    return Converge(size, cold, rerun, changed, dict(roles))
+
+
+def floor_of(*seconds: float) -> FloorRun:
+    return FloorRun(tuple((f"step {i}", f"cmd {i}", s) for i, s in enumerate(seconds)))
+
+
+def test_medians() -> None:
+    runs = [run_of(1, 100, 9, a=50, b=10), run_of(1, 300, 30, a=70), run_of(1, 200, 11, a=60)]
+    assert bench.median_cold(runs) == 200
+    assert bench.median_rerun(runs) == 11
+    assert bench.median_roles(runs) == {"a": 60, "b": 0}, "a role missing from a run counts 0"
+    floors = [floor_of(10, 20), floor_of(30, 10), floor_of(20, 40)]
+    assert [s for _, _, s in bench.median_floor(floors)] == [20, 20]
+    assert bench.median([]) is None
+
+
+def test_verdicts_met_and_not_met() -> None:
+    fleets = {1: [run_of(1, 200, 19)], 8: [run_of(8, 601, 40)]}
+    rerun, fleet, floor = bench.verdicts(fleets, [floor_of(100, 40)])
+    assert rerun.status == "met"
+    assert rerun.ratio == pytest.approx(0.095)
+    assert fleet.status == "not met", "601 s is more than 3x 200 s"
+    assert floor.status == "met", "200 s is within 1.5x a 140 s floor"
+    rerun, fleet, floor = bench.verdicts({1: [run_of(1, 100, 11)]}, [floor_of(50)])
+    assert (rerun.status, floor.status) == ("not met", "not met")
+
+
+def test_missing_fleet_sizes_are_not_measured() -> None:
+    rerun, fleet, floor = bench.verdicts({1: [run_of(1, 200, 10)]}, [floor_of(150)])
+    assert fleet.status == "not measured"
+    assert "8 was not in --servers" in fleet.missing
+    rerun, fleet, floor = bench.verdicts({4: [run_of(4, 300, 20)]}, [floor_of(150)])
+    assert {v.status for v in (rerun, fleet, floor)} == {"not measured"}
+    assert "1 was not in --servers" in floor.missing
+
+
+def test_not_idempotent_is_flagged() -> None:
+    clean = bench.changed_cell({"bench-1": 0, "bench-2": 0})
+    assert clean == "0"
+    dirty = bench.changed_cell({"bench-1": 0, "bench-2": 2})
+    assert "NOT IDEMPOTENT" in dirty
+    assert "bench-2 changed=2" in dirty
+    assert "bench-1" not in dirty
+    assert "no PLAY RECAP" in bench.changed_cell({})
+    assert not Converge(1, 1, 1, {}, {}).idempotent
+
+
+def report_of(fleets: dict[int, list[Converge]]) -> str:
+    machine = Machine(2, 24683656, 2.5, "2.19.14", "4.8.5", "13.1", "26.1.5")
+    command = bench.bench_command(list(fleets), 1, Path("docs/b.md"))
+    started = datetime(2025, 11, 26, 1, 40, tzinfo=UTC)
+    return bench.render(Report(command, started, 600, machine, fleets, [floor_of(60, 40)]))
+
+
+def test_report() -> None:
+    dirty = Converge(1, 200, 15, {"bench-1": 1}, {"docker_engine": 120, "django_stack": 60})
+    text = report_of({1: [dirty], 4: [run_of(4, 400, 30)]})
+    assert text.startswith("# Benchmarks\n")
+    assert "`python -m dockyard_lab bench --servers 1 4 --repeat 1 --output docs/b.md`" in text
+    assert "| CPU cores | 2 |" in text
+    assert "23.5 GiB" in text
+    assert "| 1 | 200.0 s | 15.0 s | **NOT IDEMPOTENT**: bench-1 changed=1 |" in text
+    assert "## 4 servers" in text
+    assert "| docker_engine | 120.0 s | 67% |" in text
+    assert "| **sum** |  | 100.0 s |" in text
+    assert "| 1 server cold ≤ 1.5x the floor | 2.00x (200.0 s / 100.0 s) | not met |" in text
+    assert "not measured: fleet size 8 was not in --servers" in text
+    assert (
+        "| re-run ≤ 10% of the cold converge (1 server) | 7.5% (15.0 s / 200.0 s) | met |" in text
+    )
+
+
+def test_report_without_one_server_says_so() -> None:
+    text = report_of({4: [run_of(4, 400, 30)]})
+    assert "Not measured: fleet size 1 was not in --servers." in text
+    assert "met |" not in text.replace("not measured |", "")
+
+
+def test_generated_inventory_puts_the_fleet_in_the_pull_groups(tmp_path: Path) -> None:
+    inventory = bench.write_inventory(tmp_path / "inventory", ["bench-1", "bench-2"], ROOT)
+    bench.write_inventory(inventory, ["bench-1", "bench-2"], ROOT)  # rewriting works
+    assert (inventory / "group_vars").resolve() == (ROOT / "inventory/lab/group_vars").resolve()
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(inventory), "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listing: dict[str, Any] = json.loads(out)
+    for group in ("docker_hosts", "blog", "lab_pull"):
+        assert listing[group]["hosts"] == ["bench-1", "bench-2"]
+    assert "lab_build" not in listing or not listing["lab_build"].get("hosts")
+    hostvars = listing["_meta"]["hostvars"]["bench-2"]
+    assert hostvars["ansible_connection"] == "community.docker.docker"
+    assert hostvars["dockyard_lab_root"] == str(ROOT)
+    assert hostvars["django_stack_web_image_source"] == "pull"
+    assert hostvars["docker_engine_source"] == "distro"
+
+
+def load(path: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / path).read_text())
+    return data
+
+
+def test_the_floor_pulls_and_trusts_what_the_lab_inventory_names() -> None:
+    lab = load("inventory/lab/group_vars/lab/main.yml")
+    pull = load("inventory/lab/group_vars/lab_pull/main.yml")
+    assert lab["django_stack_db_image"] == bench.DB_IMAGE
+    assert f"{pull['django_stack_web_image']}:latest" == bench.BLOG_IMAGE
+    assert list(bench.INSECURE_REGISTRIES) == lab["docker_daemon_insecure_registries"]
+    assert json.loads(bench.daemon_json()) == {
+        "insecure-registries": lab["docker_daemon_insecure_registries"]
+    }
+
+
+def test_the_floor_installs_what_the_roles_install() -> None:
+    debian = load("roles/docker_engine/vars/main.yml")["__docker_engine_families"]["Debian"]
+    assert debian["sdk_package"] in bench.FLOOR_PACKAGES
+    assert "docker-cli" in debian["distro_packages"] and "docker.io" in debian["distro_packages"]
+    assert {"docker.io", "docker-cli", "docker-compose", "procps"} <= set(bench.FLOOR_PACKAGES)
+
+
+def test_playbook_argv_lists_every_task_and_uses_its_own_fact_cache() -> None:
+    argv = bench.playbook_argv(Path("/x/inventory"))
+    assert argv[0] == "env"
+    assert "PROFILE_TASKS_TASK_OUTPUT_LIMIT=all" in argv
+    assert f"ANSIBLE_CACHE_PLUGIN_CONNECTION={bench.FACTS_DIR}" in argv
+    assert argv[-3:] == ["-i", "/x/inventory", "site.yml"]

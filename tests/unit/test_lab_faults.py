@@ -1,0 +1,42 @@
+"""The faults table: rows in, one Markdown table out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dockyard_lab.faults import main, read_rows, render
+
+
+def write(directory: Path, scenario: str, *rows: dict[str, str]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / f"{scenario}.jsonl").open("a") as table:
+        for row in rows:
+            table.write(json.dumps({"scenario": scenario, **row}) + "\n")
+
+
+ROW = {"case": "port taken", "done": "a | b", "said": "Port 8000\nis taken", "checked": "files"}
+
+
+def test_the_last_run_of_a_case_wins(tmp_path: Path) -> None:
+    write(tmp_path, "faults", ROW, {**ROW, "said": "newer"})
+    assert [r["said"] for r in read_rows(tmp_path)] == ["newer"]
+
+
+def test_cells_are_one_line_with_pipes_escaped(tmp_path: Path) -> None:
+    write(tmp_path, "faults", ROW)
+    table = render(read_rows(tmp_path))
+    assert "| faults | port taken | a \\| b | Port 8000 is taken | files |" in table
+
+
+def test_no_rows_is_an_error_not_an_empty_table(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["--rows", str(tmp_path), "--output", str(tmp_path / "out.md")])
+    assert not (tmp_path / "out.md").exists()
+
+
+def test_main_writes_the_document(tmp_path: Path) -> None:
+    write(tmp_path / "rows", "faults", ROW)
+    assert main(["--rows", str(tmp_path / "rows"), "--output", str(tmp_path / "f.md")]) == 0
+    assert "port taken" in (tmp_path / "f.md").read_text()
