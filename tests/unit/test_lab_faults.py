@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -40,3 +41,22 @@ def test_main_writes_the_document(tmp_path: Path) -> None:
     write(tmp_path / "rows", "faults", ROW)
     assert main(["--rows", str(tmp_path / "rows"), "--output", str(tmp_path / "f.md")]) == 0
     assert "port taken" in (tmp_path / "f.md").read_text()
+
+
+def recorded_cases(path: Path) -> list[str]:
+    """The case names a test module passes to record_fault (its first argument)."""
+    return [
+        node.args[0].value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "record_fault"
+        and isinstance(node.args[0], ast.Constant)
+    ]
+
+
+def test_the_committed_table_has_a_row_for_every_fault_test() -> None:
+    root = Path(__file__).resolve().parents[2]
+    table = (root / "docs" / "faults.md").read_text()
+    cases = [c for p in sorted(root.glob("molecule/*/tests/test_*.py")) for c in recorded_cases(p)]
+    assert len(cases) >= 12
+    assert [case for case in cases if f"| {case} |" not in table] == [], "run make faults-table"
