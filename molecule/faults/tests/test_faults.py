@@ -4,6 +4,7 @@ Tests run in file order on one server; each leaves the site deployed and serving
 converge left it, and records its row of docs/faults.md once its assertions passed.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ URL = "http://127.0.0.1:18200"
 BACKUPS = "/var/backups/blog"
 PROJECT = "--project-directory /opt/blog --file /opt/blog/docker-compose.yml --project-name blog"
 KEPT = "Kept through every fault"
+SLOW_DB = "dockyard-test/slow-db:1"
 
 
 def name(host):
@@ -219,26 +221,74 @@ def test_another_database_password_on_existing_data_is_explained(host):
     posts_intact()
 
 
+def piped(text):
+    """Shell words that write `text` to a pipe, whatever it holds."""
+    return f"echo {base64.b64encode(text.encode()).decode()} | base64 -d"
+
+
+def db_sql(host, statement):
+    """Run SQL as the database's root, the password read inside the container."""
+    return host.check_output(
+        f"{piped(statement)} | docker compose {PROJECT} exec -T db sh -c "
+        "'MYSQL_PWD=$(cat /run/secrets/db_root_password) exec mysql --user=root --batch'"
+    )
+
+
 def test_slow_database_fails_within_the_bound_with_its_log(host):
+    # A database that cannot answer for 40 s, however fast the machine: the lab's image
+    # behind an entrypoint that sleeps first (as a server still replaying its redo log).
     db = next(i for i, (service, _) in containers(host).items() if service == "db")
-    host.run_expect([0], f"docker compose {PROJECT} stop db")
-    # A database starved of CPU (5% of a core) is slow to start, as on an overloaded server.
-    host.run_expect([0], f"docker update --cpus 0.05 {db}")
-    try:
-        out = run(APP, host, {"django_stack_health_timeout": 5})
-    finally:
-        host.run_expect([0], f"docker update --cpus 0 {db}")
+    image = host.check_output(f"docker inspect --format '{{{{.Config.Image}}}}' {db}")
+    dockerfile = "\n".join(
+        [
+            f"FROM {image}",
+            'ENTRYPOINT ["sh", "-c", "sleep 40; exec docker-entrypoint.sh \\"$@\\"", "--"]',
+            'CMD ["mariadbd"]',
+        ]
+    )
+    host.run_expect([0], f"{piped(dockerfile)} | docker build --quiet --tag {SLOW_DB} -")
+    web = {i: v for i, v in containers(host).items() if v[0] == "web"}
+    out = run(APP, host, {"django_stack_health_timeout": 5, "django_stack_db_image": SLOW_DB})
     said = failure_message(out.stdout)
     assert out.returncode != 0
     assert "did not become healthy within django_stack_health_timeout (5 s)" in said, said
-    assert "last log lines" in said
+    assert "health starting" in said and "last log lines" in said, said
+    assert {i: v for i, v in containers(host).items() if v[0] == "web"} == web
+    # The next deploy waits for the slow database to answer, then puts the image back.
     assert run(APP, host).returncode == 0
     record_fault(
         "database slow to become healthy",
-        "database stopped and limited to 5% of a core, then a deploy with "
+        "a database image that answers nothing for 40 s, deployed with "
         "django_stack_health_timeout=5",
         said,
-        "the web container untouched; the next deploy converges; posts intact",
+        "the web container untouched; the next deploy waits for it and converges; posts intact",
+    )
+    posts_intact()
+
+
+def test_database_that_refuses_the_blogs_login_gets_no_migration(host):
+    # Healthy to its healthcheck (root's ping answers), but the blog's own login is refused.
+    user = host.check_output(f"docker compose {PROJECT} exec -T db printenv MYSQL_USER")
+    db_sql(host, f"ALTER USER `{user}`@'%' ACCOUNT LOCK")
+    host.run_expect([0], f"docker compose {PROJECT} stop db")
+    web = {i: v for i, v in containers(host).items() if v[0] == "web"}
+    try:
+        out = run(APP, host, {"django_stack_health_timeout": 5})
+        health = host.check_output(f"docker compose {PROJECT} ps --format '{{{{.Health}}}}' db")
+    finally:
+        db_sql(host, f"ALTER USER `{user}`@'%' ACCOUNT UNLOCK")
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert health == "healthy"
+    assert f"did not accept the login of {user}" in said and "no migration ran" in said, said
+    assert "locked" in said, said
+    assert {i: v for i, v in containers(host).items() if v[0] == "web"} == web
+    assert run(APP, host).returncode == 0
+    record_fault(
+        "database healthy but refusing the blog's login",
+        "the blog's database account locked, the database stopped, then a deploy",
+        said,
+        "no migration ran; the web container untouched; the next deploy converges; posts intact",
     )
     posts_intact()
 
