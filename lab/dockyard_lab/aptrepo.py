@@ -2,7 +2,12 @@
 
 It lets the engine role's docker-ce path run for real offline: the role fetches the key,
 checks its fingerprint, writes a deb822 source with Signed-By and installs from it. The
-repository holds Debian's own engine packages (docker.io), downloaded per suite.
+repository holds Debian's own engine packages (docker.io), downloaded per suite, and
+packages under Docker's names and version scheme (docker-ce, docker-ce-cli, containerd.io,
+docker-buildx-plugin, docker-compose-plugin: "5:26.1.5-1~debian.13~trixie") that carry no
+files and depend on Debian's engine. So an inventory written for Docker's repository
+installs unchanged from this one, only its address and key differ; what runs is Debian's
+engine of that upstream version.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from .images import SUITES
 from .run import LabError, log, run
 from .services import STATE_DIR, container_ip, ensure_service, wait_http
 
@@ -70,6 +76,60 @@ def download(suite: str, pool: Path) -> None:
         raise LabError(f"no package downloaded for {suite}")
 
 
+# Docker's package name -> what it depends on, per suite (absent: Docker publishes it, but
+# Debian has nothing to stand behind it in that release).
+SHIMS: dict[str, dict[str, str]] = {
+    "bookworm": {
+        "docker-ce": "docker.io (= {engine})",
+        "docker-ce-cli": "docker.io (= {engine})",
+        "containerd.io": "containerd",
+    },
+    "trixie": {
+        "docker-ce": "docker.io (= {engine})",
+        "docker-ce-cli": "docker-cli (= {engine})",
+        "containerd.io": "containerd",
+        "docker-buildx-plugin": "docker-buildx",
+        "docker-compose-plugin": "docker-compose (>= 2)",
+    },
+}
+
+
+def docker_version(debian_version: str, suite: str) -> str:
+    """Docker's spelling of the engine version Debian packages: 26.1.5+dfsg1-9+b1 on trixie
+    becomes 5:26.1.5-1~debian.13~trixie, as Docker's repository names its builds."""
+    upstream = debian_version.split(":")[-1].split("+")[0].split("-")[0]
+    return f"5:{upstream}-1~debian.{SUITES[suite]}~{suite}"
+
+
+def control(name: str, version: str, depends: str) -> str:
+    return (
+        f"Package: {name}\nVersion: {version}\nArchitecture: all\n"
+        "Maintainer: dockyard lab <lab@dockyard.invalid>\n"
+        f"Depends: {depends}\nSection: admin\nPriority: optional\n"
+        f"Description: lab stand-in for Docker's {name}\n"
+        " No files: it installs Debian's package of the same upstream version.\n"
+    )
+
+
+def build_shims(suite: str, pool: Path) -> None:
+    """Docker-named packages that depend on the suite's own, beside them in the pool."""
+    engine_deb = next(pool.glob("docker.io_*.deb"))
+    engine = run(["dpkg-deb", "--field", str(engine_deb), "Version"]).stdout.strip()
+    version = docker_version(engine, suite)
+    for name, depends in SHIMS.get(suite, {}).items():
+        target = pool / f"{name}_{version.split(':')[-1]}_all.deb"
+        if target.exists():
+            continue
+        tree = pool.parent / f".shim-{suite}-{name}"
+        shutil.rmtree(tree, ignore_errors=True)
+        (tree / "DEBIAN").mkdir(parents=True)
+        (tree / "DEBIAN" / "control").write_text(
+            control(name, version, depends.format(engine=engine))
+        )
+        run(["dpkg-deb", "--root-owner-group", "--build", str(tree), str(target)])
+        shutil.rmtree(tree)
+
+
 def index(suite: str) -> None:
     """Write Packages, Release, InRelease and Release.gpg for one suite."""
     if shutil.which("apt-ftparchive") is None:
@@ -113,6 +173,7 @@ def ensure_aptrepo(suites: Iterable[str] = ("bookworm", "trixie")) -> str:
     fingerprint = ensure_key()
     for suite in suites:
         download(suite, root / "pool" / suite)
+        build_shims(suite, root / "pool" / suite)
         index(suite)
     root.chmod(0o755)
     ensure_service(

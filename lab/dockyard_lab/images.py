@@ -26,8 +26,10 @@ DEFAULT_MIRROR = "http://deb.debian.org/debian"
 BUILD_DIR = STATE_DIR / "build"
 SUITES = {"bullseye": "11", "bookworm": "12", "trixie": "13"}
 
-# What Ansible and systemd need on a bare server, nothing more.
+# What Ansible and systemd need on a bare server, nothing more: users' servers are
+# reached over SSH (the lab's servers share the image's host keys: lab only).
 SERVER_PACKAGES = (
+    "openssh-server",
     "systemd",
     "systemd-sysv",
     "dbus",

@@ -72,3 +72,6 @@ def ensure_stack() -> None:
     )
     rebuilt = ensure_blog_image()
     registry.push(registry.PRIVATE, BLOG_TAG, "lab/blog", "latest", force=rebuilt)
+    # Where inventory/production expects its release (registry.example.com/blog/web:1.0.0):
+    # the examples scenario swaps only the registry's address.
+    registry.push(registry.PRIVATE, BLOG_TAG, "blog/web", "1.0.0", force=rebuilt)

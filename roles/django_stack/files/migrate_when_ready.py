@@ -37,7 +37,7 @@ def wait_for_login(timeout: float) -> float:
     watchdog = threading.Timer(
         timeout + 10,
         give_up,
-        [f"the database accepted the connection but did not answer within {timeout:.0f} s"],
+        [f"The database accepted the connection but did not answer within {timeout:.0f} s."],
     )
     watchdog.daemon = True
     watchdog.start()
@@ -49,12 +49,12 @@ def wait_for_login(timeout: float) -> float:
         except Exception as error:  # any driver error means "not yet"
             connection.close()
             if time.monotonic() - start >= timeout:
-                give_up(f"the database refused the login within {timeout:.0f} s: {error}")
+                give_up(f"The last refusal: {error}.")
             time.sleep(1)
     watchdog.cancel()
     return time.monotonic() - start
 
 
 waited = wait_for_login(float(os.environ.get("DOCKYARD_DB_GATE_TIMEOUT", "60")))
-print(f"{MARK} the database accepted the login after {waited:.1f} s", flush=True)
+print(f"{MARK} The database accepted the login after {waited:.1f} s.", flush=True)
 call_command("migrate", interactive=False)

@@ -1,0 +1,87 @@
+"""The staging and production examples as users copy them, converged over SSH with become.
+
+Servers are inspected from the lab's side (a root shell through the container), while
+every playbook run goes through SSH as the examples' deploy user.
+"""
+
+import json
+import shlex
+
+import pytest
+import testinfra
+from lab_testing import ansible_playbook
+
+SITE = "../../site.yml"
+# Each example's own domain (django_stack_allowed_hosts) and where its blog listens.
+DOMAINS = {"staging1.example.com": "staging1.example.com", "web1.example.com": "blog.example.com"}
+ENGINE = "5:26.1.5-1~debian.13~trixie"
+
+
+def name(host):
+    return host.backend.get_hostname()
+
+
+@pytest.fixture
+def server(host):
+    """A root shell on the lab server, past SSH, for looking only."""
+    return testinfra.get_host(f"docker://{name(host)}")
+
+
+def get(server, host_header, path="/"):
+    """Status of a GET to the blog on the server itself, with the given Host header."""
+    url = f"http://127.0.0.1:8000{path}"
+    script = (
+        "import urllib.request, urllib.error\n"
+        f"r = urllib.request.Request({url!r}, headers={{'Host': {host_header!r}}})\n"
+        "try:\n    print(urllib.request.urlopen(r, timeout=10).status)\n"
+        "except urllib.error.HTTPError as e:\n    print(e.code)\n"
+    )
+    return int(server.check_output(f"python3 -c {shlex.quote(script)}"))
+
+
+def test_each_example_answers_for_its_own_domain_only(host, server):
+    assert get(server, DOMAINS[name(host)]) == 200
+    assert get(server, DOMAINS[name(host)], "/healthz") == 200
+    assert get(server, "not-this-site.example.org") == 400
+
+
+def test_ansible_came_over_ssh_as_deploy_and_became_root_with_sudo(server):
+    journal = server.check_output("journalctl --no-pager --output cat")
+    assert "Accepted publickey for deploy" in journal
+    assert "deploy : PWD=" in journal and "USER=root" in journal
+
+
+def test_the_engine_came_from_the_repository_laid_out_as_dockers(host, server):
+    for package in ("docker-ce", "docker-ce-cli", "containerd.io", "docker-compose-plugin"):
+        version = server.check_output(f"dpkg-query --show --showformat '${{Version}}' {package}")
+        assert version == ENGINE or package in {"containerd.io", "docker-compose-plugin"}
+    held = set(server.check_output("apt-mark showhold").split())
+    if name(host) == "web1.example.com":
+        assert {"docker-ce", "docker-ce-cli"} <= held
+    else:
+        assert held == set()
+    assert server.check_output("docker compose version --short").startswith("2.")
+
+
+def test_staging_uses_its_mirror_and_production_its_release(host, server):
+    mirrors = json.loads(
+        server.check_output("docker info --format '{{json .RegistryConfig.Mirrors}}'")
+    )
+    web_image = server.check_output(
+        "docker ps --filter label=com.docker.compose.service=web --format '{{.Image}}'"
+    )
+    if name(host) == "staging1.example.com":
+        assert mirrors == ["http://dockyard-lab-mirror:5000/"]
+        assert web_image == "dockyard/blog:latest"
+    else:
+        assert mirrors == []
+        assert web_image == "dockyard-lab-private:5000/blog/web:1.0.0"
+
+
+def test_a_dry_run_over_ssh_on_the_converged_example_changes_nothing(host):
+    out = ansible_playbook(SITE, limit=name(host), args=("--check", "--diff"))
+    recap = next(
+        x for x in out.stdout.splitlines() if x.startswith(f"{name(host)} ") and "ok=" in x
+    )
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert " changed=0 " in recap and " failed=0 " in recap, recap
