@@ -2,12 +2,13 @@
 
 It lets the engine role's docker-ce path run for real offline: the role fetches the key,
 checks its fingerprint, writes a deb822 source with Signed-By and installs from it. The
-repository holds Debian's own engine packages (docker.io), downloaded per suite, and
-packages under Docker's names and version scheme (docker-ce, docker-ce-cli, containerd.io,
-docker-buildx-plugin, docker-compose-plugin: "5:26.1.5-1~debian.13~trixie") that carry no
-files and depend on Debian's engine. So an inventory written for Docker's repository
-installs unchanged from this one, only its address and key differ; what runs is Debian's
-engine of that upstream version.
+repository holds Debian's own engine packages (docker.io), downloaded per suite. For
+trixie it also holds Debian's engine under Docker's names and version scheme, so an
+inventory written for Docker's repository installs unchanged from this one (only the
+address and key differ): docker-ce and docker-ce-cli are Debian's docker.io and docker-cli
+renamed ("5:26.1.5-1~debian.13~trixie"), containerd.io, docker-buildx-plugin and
+docker-compose-plugin are empty packages that depend on Debian's containerd,
+docker-buildx and docker-compose (Compose v2).
 """
 
 from __future__ import annotations
@@ -25,6 +26,26 @@ SERVICE = "dockyard-lab-aptrepo"
 COMPONENT = "stable"
 ARCH = "amd64"
 PACKAGES = ("docker.io",)
+# Per suite: Debian's package -> Docker's name, rebuilt with Docker's name and version.
+RENAMED: dict[str, dict[str, str]] = {
+    "trixie": {"docker.io": "docker-ce", "docker-cli": "docker-ce-cli"}
+}
+# Per suite: Docker's name -> the Debian package an empty package of that name depends on.
+THIN: dict[str, dict[str, str]] = {
+    "trixie": {
+        "containerd.io": "containerd",
+        "docker-buildx-plugin": "docker-buildx",
+        "docker-compose-plugin": "docker-compose",
+    }
+}
+
+
+def suite_packages(suite: str) -> tuple[str, ...]:
+    """What to download for a suite: the engine, and what Docker-named packages stand for."""
+    wanted = [*PACKAGES, *RENAMED.get(suite, {}), *THIN.get(suite, {}).values()]
+    return tuple(dict.fromkeys(wanted))
+
+
 KEY_UID = "dockyard lab repository <lab@dockyard.invalid>"
 
 
@@ -54,11 +75,13 @@ def ensure_key() -> str:
 
 def download(suite: str, pool: Path) -> None:
     """apt-get download the packages inside a server of the suite (its own versions)."""
-    if any(pool.glob("*.deb")):
+    missing = [name for name in suite_packages(suite) if not any(pool.glob(f"{name}_*.deb"))]
+    if not missing:
         return
     pool.mkdir(parents=True, exist_ok=True)
-    log(f"aptrepo: downloading {', '.join(PACKAGES)} for {suite}")
-    script = f"apt-get update -qq && cd /out && apt-get download -qq {' '.join(PACKAGES)}"
+    packages = " ".join(missing)
+    log(f"aptrepo: downloading {packages} for {suite}")
+    script = f"apt-get update -qq && cd /out && apt-get download -qq {packages}"
     run(
         [
             "docker",
@@ -72,60 +95,121 @@ def download(suite: str, pool: Path) -> None:
             script,
         ]
     )
-    if not any(pool.glob("*.deb")):
-        raise LabError(f"no package downloaded for {suite}")
+    if not all(any(pool.glob(f"{name}_*.deb")) for name in suite_packages(suite)):
+        raise LabError(f"not every package of {suite} was downloaded: {packages}")
 
 
-# Docker's package name -> what it depends on, per suite (absent: Docker publishes it, but
-# Debian has nothing to stand behind it in that release).
-SHIMS: dict[str, dict[str, str]] = {
-    "bookworm": {
-        "docker-ce": "docker.io (= {engine})",
-        "docker-ce-cli": "docker.io (= {engine})",
-        "containerd.io": "containerd",
-    },
-    "trixie": {
-        "docker-ce": "docker.io (= {engine})",
-        "docker-ce-cli": "docker-cli (= {engine})",
-        "containerd.io": "containerd",
-        "docker-buildx-plugin": "docker-buildx",
-        "docker-compose-plugin": "docker-compose (>= 2)",
-    },
-}
+def upstream(debian_version: str) -> str:
+    """26.1.5 of 26.1.5+dfsg1-9+b1, 1.7.24 of 1.7.24~ds1-6, 27.0.1 of 1:27.0.1-2."""
+    return debian_version.split(":")[-1].split("+")[0].split("~")[0].split("-")[0]
 
 
-def docker_version(debian_version: str, suite: str) -> str:
-    """Docker's spelling of the engine version Debian packages: 26.1.5+dfsg1-9+b1 on trixie
-    becomes 5:26.1.5-1~debian.13~trixie, as Docker's repository names its builds."""
-    upstream = debian_version.split(":")[-1].split("+")[0].split("-")[0]
-    return f"5:{upstream}-1~debian.{SUITES[suite]}~{suite}"
+def docker_version(debian_version: str, suite: str, *, epoch: bool = True) -> str:
+    """Docker's spelling of the version Debian packages: 26.1.5+dfsg1-9+b1 on trixie
+    becomes 5:26.1.5-1~debian.13~trixie, as Docker's repository names its engine builds."""
+    version = f"{upstream(debian_version)}-1~debian.{SUITES[suite]}~{suite}"
+    return f"5:{version}" if epoch else version
 
 
-def control(name: str, version: str, depends: str) -> str:
-    return (
-        f"Package: {name}\nVersion: {version}\nArchitecture: all\n"
-        "Maintainer: dockyard lab <lab@dockyard.invalid>\n"
-        f"Depends: {depends}\nSection: admin\nPriority: optional\n"
-        f"Description: lab stand-in for Docker's {name}\n"
-        " No files: it installs Debian's package of the same upstream version.\n"
+def parse_control(text: str) -> dict[str, str]:
+    """A deb control file's fields (continuation lines kept with their field)."""
+    fields: dict[str, str] = {}
+    key = ""
+    for line in text.splitlines():
+        if line[:1] in {" ", "\t"} and key:
+            fields[key] += "\n" + line
+        elif ":" in line:
+            key, value = line.split(":", 1)
+            fields[key] = value.strip()
+    return fields
+
+
+def format_control(fields: dict[str, str]) -> str:
+    return "".join(f"{key}: {value}\n" for key, value in fields.items() if value)
+
+
+def without(relations: str, names: set[str]) -> str:
+    """A Depends-style list with the relations on `names` removed."""
+    kept = [r.strip() for r in relations.split(",") if r.strip().split(" ")[0] not in names]
+    return ", ".join(r for r in kept if r)
+
+
+def renamed_control(fields: dict[str, str], name: str, version: str, original: str) -> str:
+    """Debian's package as Docker's: its name and version, no conflict with Docker's names,
+    and in their place a conflict with the Debian package it was made from."""
+    docker_names = {"docker-ce", "docker-ce-cli", "docker-ce-rootless-extras"}
+    renamed = {
+        **fields,
+        "Package": name,
+        "Version": version,
+        "Conflicts": ", ".join(
+            filter(None, [without(fields.get("Conflicts", ""), docker_names), original])
+        ),
+        "Replaces": ", ".join(filter(None, [fields.get("Replaces", ""), original])),
+        "Recommends": fields.get("Recommends", "").replace("docker-cli", "docker-ce-cli"),
+        "Description": f"{original} from Debian, under Docker's name (dockyard lab)\n"
+        f" Debian's {original} {fields.get('Version', '')}, renamed so an inventory written\n"
+        " for Docker's repository installs it unchanged.",
+    }
+    renamed.pop("Source", None)
+    return format_control(renamed)
+
+
+def thin_control(name: str, version: str, depends: str) -> str:
+    return format_control(
+        {
+            "Package": name,
+            "Version": version,
+            "Architecture": "all",
+            "Maintainer": "dockyard lab <lab@dockyard.invalid>",
+            "Depends": depends,
+            "Section": "admin",
+            "Priority": "optional",
+            "Description": f"lab stand-in for Docker's {name}\n"
+            f" No files: it depends on Debian's {depends.split(' ')[0]}.",
+        }
     )
 
 
-def build_shims(suite: str, pool: Path) -> None:
-    """Docker-named packages that depend on the suite's own, beside them in the pool."""
-    engine_deb = next(pool.glob("docker.io_*.deb"))
-    engine = run(["dpkg-deb", "--field", str(engine_deb), "Version"]).stdout.strip()
-    version = docker_version(engine, suite)
-    for name, depends in SHIMS.get(suite, {}).items():
-        target = pool / f"{name}_{version.split(':')[-1]}_all.deb"
-        if target.exists():
+def replace_build(pool: Path, name: str, target: Path) -> bool:
+    """True when `target` must be built; removes other builds of `name` (older recipes)."""
+    for stale in pool.glob(f"{name}_*.deb"):
+        if stale != target:
+            stale.unlink()
+    return not target.exists()
+
+
+def deb_version(deb: Path) -> str:
+    return run(["dpkg-deb", "--field", str(deb), "Version"]).stdout.strip()
+
+
+def build_docker_named(suite: str, pool: Path) -> None:
+    """Docker-named packages beside Debian's in the pool (once per version)."""
+    for original, name in RENAMED.get(suite, {}).items():
+        source = next(pool.glob(f"{original}_*.deb"))
+        version = docker_version(deb_version(source), suite)
+        target = pool / f"{name}_{version.split(':')[-1]}_amd64.deb"
+        if not replace_build(pool, name, target):
             continue
-        tree = pool.parent / f".shim-{suite}-{name}"
+        tree = pool.parent / f".build-{suite}-{name}"
+        shutil.rmtree(tree, ignore_errors=True)
+        run(["dpkg-deb", "--raw-extract", str(source), str(tree)])
+        control = tree / "DEBIAN" / "control"
+        control.write_text(
+            renamed_control(parse_control(control.read_text()), name, version, original)
+        )
+        run(["dpkg-deb", "--root-owner-group", "--build", str(tree), str(target)])
+        shutil.rmtree(tree)
+    for name, depends in THIN.get(suite, {}).items():
+        source = next(pool.glob(f"{depends}_*.deb"))
+        version = docker_version(deb_version(source), suite, epoch=False)
+        target = pool / f"{name}_{version}_all.deb"
+        if not replace_build(pool, name, target):
+            continue
+        tree = pool.parent / f".build-{suite}-{name}"
         shutil.rmtree(tree, ignore_errors=True)
         (tree / "DEBIAN").mkdir(parents=True)
-        (tree / "DEBIAN" / "control").write_text(
-            control(name, version, depends.format(engine=engine))
-        )
+        (tree / "DEBIAN" / "control").write_text(thin_control(name, version, depends))
         run(["dpkg-deb", "--root-owner-group", "--build", str(tree), str(target)])
         shutil.rmtree(tree)
 
@@ -173,7 +257,7 @@ def ensure_aptrepo(suites: Iterable[str] = ("bookworm", "trixie")) -> str:
     fingerprint = ensure_key()
     for suite in suites:
         download(suite, root / "pool" / suite)
-        build_shims(suite, root / "pool" / suite)
+        build_docker_named(suite, root / "pool" / suite)
         index(suite)
     root.chmod(0o755)
     ensure_service(

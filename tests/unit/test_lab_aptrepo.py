@@ -15,35 +15,56 @@ from dockyard_lab import aptrepo
         ("26.1.5+dfsg1-9+deb13u1+b1", "trixie", "5:26.1.5-1~debian.13~trixie"),
         ("20.10.24+dfsg1-1+deb12u1+b6", "bookworm", "5:20.10.24-1~debian.12~bookworm"),
         ("1:27.0.1-2", "trixie", "5:27.0.1-1~debian.13~trixie"),
+        ("1.7.24~ds1-6+deb13u1", "trixie", "5:1.7.24-1~debian.13~trixie"),
     ],
 )
 def test_docker_version_follows_dockers_scheme(debian: str, suite: str, docker: str) -> None:
     assert aptrepo.docker_version(debian, suite) == docker
 
 
-def test_shims_depend_on_the_suites_own_engine(tmp_path: Path) -> None:
+def fake_deb(pool: Path, control: str, filename: str) -> None:
+    tree = pool.parent / f"tree-{filename}"
+    (tree / "DEBIAN").mkdir(parents=True)
+    (tree / "DEBIAN" / "control").write_text(control)
+    (tree / "usr" / "bin").mkdir(parents=True)
+    (tree / "usr" / "bin" / filename.split("_")[0]).write_text("#!/bin/sh\n")
+    subprocess.run(["dpkg-deb", "--build", str(tree), str(pool / filename)], check=True)
+
+
+def fields(deb: Path) -> dict[str, str]:
+    out = subprocess.run(["dpkg-deb", "--field", str(deb)], check=True, capture_output=True)
+    return aptrepo.parse_control(out.stdout.decode())
+
+
+def test_debian_packages_are_renamed_and_thin_ones_depend_on_debians(tmp_path: Path) -> None:
     pool = tmp_path / "pool" / "trixie"
-    engine = tmp_path / "engine"
-    (engine / "DEBIAN").mkdir(parents=True)
-    (engine / "DEBIAN" / "control").write_text(
-        aptrepo.control("docker.io", "26.1.5+dfsg1-9+b1", "libc6").replace("all", "amd64")
-    )
     pool.mkdir(parents=True)
-    deb = pool / "docker.io_1_amd64.deb"
-    subprocess.run(["dpkg-deb", "--build", str(engine), str(deb)], check=True, capture_output=True)
-    aptrepo.build_shims("trixie", pool)
-    built = {
-        subprocess.run(
-            ["dpkg-deb", "--field", str(deb), "Package", "Version", "Depends"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        for deb in pool.glob("*_all.deb")
-    }
-    assert len(built) == len(aptrepo.SHIMS["trixie"])
-    assert (
-        "Package: docker-ce\nVersion: 5:26.1.5-1~debian.13~trixie\n"
-        "Depends: docker.io (= 26.1.5+dfsg1-9+b1)\n"
-    ) in built
-    assert not list(pool.parent.glob(".shim-*")), "the build trees are cleaned up"
+    control = (
+        "Package: {name}\nVersion: {version}\nArchitecture: amd64\nMaintainer: x <x@y.z>\n"
+        "Depends: libc6\nConflicts: {conflicts}\nRecommends: docker-cli, git\n"
+        "Description: x\n more text\n"
+    )
+    debian = "26.1.5+dfsg1-9+b1"
+    for name, conflicts in (("docker.io", "docker-ce, docker-ce-rootless-extras"),
+                            ("docker-cli", "docker-ce-cli, podman-docker"),
+                            ("containerd", "x"), ("docker-buildx", "x"),
+                            ("docker-compose", "x")):  # fmt: skip
+        version = {"containerd": "1.7.24~ds1-6", "docker-compose": "2.26.1-4"}.get(name, debian)
+        fake_deb(pool, control.format(name=name, version=version, conflicts=conflicts),
+                 f"{name}_1_amd64.deb")  # fmt: skip
+    aptrepo.build_docker_named("trixie", pool)
+    aptrepo.build_docker_named("trixie", pool)  # a second build changes nothing
+    built = {fields(deb)["Package"]: fields(deb) for deb in pool.glob("*.deb")}
+    engine = built["docker-ce"]
+    assert engine["Version"] == "5:26.1.5-1~debian.13~trixie"
+    assert engine["Conflicts"] == "docker.io"
+    assert engine["Recommends"] == "docker-ce-cli, git"
+    assert built["docker-ce-cli"]["Conflicts"] == "podman-docker, docker-cli"
+    assert built["containerd.io"]["Depends"] == "containerd"
+    assert built["containerd.io"]["Version"] == "1.7.24-1~debian.13~trixie"
+    assert built["docker-compose-plugin"]["Version"] == "2.26.1-1~debian.13~trixie"
+    assert len(list(pool.glob("docker-ce_*.deb"))) == 1
+    contents = subprocess.run(["dpkg-deb", "--contents", str(next(pool.glob("docker-ce_*")))],
+                              check=True, capture_output=True, text=True).stdout  # fmt: skip
+    assert "./usr/bin/docker.io" in contents, "the renamed package keeps Debian's files"
+    assert not list(pool.parent.glob(".build-*")), "the build trees are cleaned up"

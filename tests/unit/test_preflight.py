@@ -54,3 +54,29 @@ def test_missing_secret_is_named() -> None:
 def test_lab_allows_what_production_refuses() -> None:
     result = preflight("lab", {**STRONG, "vault_django_stack_db_password": "changeme"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "image", ["mysql:5.7", "mysql:5.7.44", "registry.example.com/lib/mysql:8.0.10"]
+)
+def test_a_database_the_app_cannot_use_is_refused_with_the_upgrade_path(image: str) -> None:
+    result = preflight("production", {**STRONG, "django_stack_db_image": image})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"django_stack_db_image {image} is mysql" in output
+    assert "needs mysql 8.0.11 or later" in output
+    assert "then mysql:8.4" in output and "Nothing was changed" in output
+
+
+@pytest.mark.parametrize(
+    "image", ["mysql:8.0", "mysql:8.4", "mysql:latest", "mysql", "mariadb:11.4", "mysql:8.0.11"]
+)
+def test_a_database_the_app_can_use_passes(image: str) -> None:
+    result = preflight("production", {**STRONG, "django_stack_db_image": image})
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_mariadb_older_than_djangos_floor_is_refused() -> None:
+    result = preflight("production", {**STRONG, "django_stack_db_image": "mariadb:10.4"})
+    assert result.returncode != 0
+    assert "needs mariadb 10.5 or later" in result.stdout
