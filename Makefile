@@ -13,7 +13,6 @@ LAB := $(PY) -m dockyard_lab
 PULL_SCENARIOS := docker_engine_rocky9
 SCENARIOS ?= $(filter-out _shared $(PULL_SCENARIOS),$(notdir $(wildcard molecule/*)))
 DOCKYARD_PULL_IMAGES ?= 0
-HOST_PACKAGES := docker.io debootstrap apt-utils gnupg make
 
 .PHONY: help test lint unit lab integration molecule host-deps venv app-venv clean-lab demo demo-down
 
@@ -28,11 +27,10 @@ help:
 
 test: lint unit lab integration molecule
 
-host-deps:
-	@missing=""; for p in $(HOST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
-	  | grep -q "ok installed" || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "installing host packages:$$missing"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+# Host packages the lab needs, and an engine: the machine's own Docker when it has one
+# (any package), Debian's docker.io only where it has none (lab/dockyard_lab/engine.py).
+host-deps: venv
+	$(LAB) host-deps
 
 venv: $(VENV)/.installed
 

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lab", description="dockyard's offline test lab")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("engine", help="make sure a Docker engine answers (install/start it)")
+    sub.add_parser(
+        "host-deps", help="install the lab's host packages and make sure an engine answers"
+    )
     build = sub.add_parser("images", help="build the server images that are missing or stale")
     build.add_argument("suites", nargs="*", default=list(images.SUITES), help="Debian suites")
     build.add_argument("--force", action="store_true", help="rebuild even when current")
@@ -75,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "engine":
+            engine.ensure_engine()
+        elif args.command == "host-deps":
+            engine.ensure_host_packages()
             engine.ensure_engine()
         elif args.command == "images":
             engine.ensure_engine()

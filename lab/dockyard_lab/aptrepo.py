@@ -146,6 +146,13 @@ def renamed_control(fields: dict[str, str], name: str, version: str, original: s
             filter(None, [without(fields.get("Conflicts", ""), docker_names), original])
         ),
         "Replaces": ", ".join(filter(None, [fields.get("Replaces", ""), original])),
+        # Debian's packages recommend the original (docker-compose recommends docker-cli):
+        # providing it keeps apt from installing the original, which would remove this one.
+        "Provides": ", ".join(
+            filter(
+                None, [fields.get("Provides", ""), f"{original} (= {fields.get('Version', '')})"]
+            )
+        ),
         "Recommends": fields.get("Recommends", "").replace("docker-cli", "docker-ce-cli"),
         "Description": f"{original} from Debian, under Docker's name (dockyard lab)\n"
         f" Debian's {original} {fields.get('Version', '')}, renamed so an inventory written\n"

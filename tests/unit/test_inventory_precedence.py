@@ -54,9 +54,7 @@ def inventory_file(
     return {
         "all": {
             **({"vars": all_vars} if all_vars else {}),
-            "children": {
-                "user_env": {"children": {"docker_hosts": {"hosts": host}, GROUP: blog}}
-            },
+            "children": {"user_env": {"children": {"docker_hosts": {"hosts": host}, GROUP: blog}}},
         }
     }
 

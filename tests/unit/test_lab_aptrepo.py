@@ -59,6 +59,8 @@ def test_debian_packages_are_renamed_and_thin_ones_depend_on_debians(tmp_path: P
     assert engine["Version"] == "5:26.1.5-1~debian.13~trixie"
     assert engine["Conflicts"] == "docker.io"
     assert engine["Recommends"] == "docker-ce-cli, git"
+    assert engine["Provides"] == "docker.io (= 26.1.5+dfsg1-9+b1)"
+    assert built["docker-ce-cli"]["Provides"] == "docker-cli (= 26.1.5+dfsg1-9+b1)"
     assert built["docker-ce-cli"]["Conflicts"] == "podman-docker, docker-cli"
     assert built["containerd.io"]["Depends"] == "containerd"
     assert built["containerd.io"]["Version"] == "1.7.24-1~debian.13~trixie"
