@@ -17,7 +17,9 @@ def engine_answers() -> bool:
     """True when `docker info` reaches a daemon."""
     if shutil.which("docker") is None:
         return False
-    return run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False).returncode == 0
+    # Some clients exit 0 with an empty version when no daemon answers.
+    out = run(["docker", "info", "--format", "{{.ServerVersion}}"], check=False)
+    return out.returncode == 0 and out.stdout.strip() != ""
 
 
 def _systemd_is_pid1() -> bool:

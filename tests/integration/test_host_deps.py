@@ -61,4 +61,4 @@ def test_host_deps_keeps_dockers_own_packages(server_with_docker_ce: str, engine
     assert "docker.io" not in after
     assert {"debootstrap", "gnupg", "make"} <= after
     assert "installing Debian's docker.io" not in out.stdout
-    assert on("docker", "info", "--format", "{{.ServerVersion}}").stdout.strip() == "26.1.5"
+    assert on("docker", "info", "--format", "{{.ServerVersion}}").stdout.startswith("26.1.5")
