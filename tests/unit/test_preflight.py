@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
@@ -80,3 +81,29 @@ def test_mariadb_older_than_djangos_floor_is_refused() -> None:
     result = preflight("production", {**STRONG, "django_stack_db_image": "mariadb:10.4"})
     assert result.returncode != 0
     assert "needs mariadb 10.5 or later" in result.stdout
+
+
+@pytest.mark.parametrize("env", ["lab", "staging", "production"])
+def test_the_examples_placeholders_are_refused_everywhere(env: str) -> None:
+    example = ROOT / "inventory" / "production" / "group_vars" / "production" / "vault.yml.example"
+    placeholders = yaml.safe_load(example.read_text())
+    result = preflight(env, {**STRONG, **placeholders})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "django_stack_db_password is still a placeholder (change this)" in output
+    for value in placeholders.values():
+        assert value not in output
+
+
+def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> None:
+    result = subprocess.run(
+        [str(PLAYBOOK), "-i", "inventory/production", "playbooks/restore.yml",
+         "--extra-vars", json.dumps({"django_stack_restore_file": "latest",
+                                     "ansible_connection": "community.docker.docker",
+                                     "ansible_host": "dockyard-no-such-server"})],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "name the server(s) with --limit (for example --limit web1.example.com)" in result.stdout
+    assert "UNREACHABLE" not in result.stdout
