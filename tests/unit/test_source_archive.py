@@ -7,7 +7,12 @@ import tarfile
 from pathlib import Path, PurePosixPath
 
 import pytest
-from django_stack_source_archive import archive_bytes, is_ignored, write_archive
+from django_stack_source_archive import (
+    SourceArchiveError,
+    archive_bytes,
+    is_ignored,
+    write_archive,
+)
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
@@ -111,3 +116,29 @@ def test_the_blog_ships_its_code_and_not_its_tests(tmp_path: Path) -> None:
     members = names(archive_bytes(APP), tmp_path)
     assert {"Dockerfile", "manage.py", "requirements.txt"} <= members.keys()
     assert not [n for n in members if n.startswith("tests/") or "__pycache__" in n]
+
+
+def test_a_planted_archive_under_the_expected_name_is_replaced(tmp_path: Path) -> None:
+    context = make_context(tmp_path / "ctx")
+    cache = tmp_path / "cache"
+    target = write_archive(context, cache)
+    wanted = target.read_bytes()
+    target.write_bytes(b"planted by someone else")
+    assert write_archive(context, cache).read_bytes() == wanted
+
+
+@pytest.mark.parametrize("fault", ["open mode", "another owner", "symlink"])
+def test_a_cache_that_is_not_private_is_refused(tmp_path: Path, fault: str) -> None:
+    context = make_context(tmp_path / "ctx")
+    cache = tmp_path / "cache"
+    if fault == "symlink":
+        (tmp_path / "elsewhere").mkdir(mode=0o700)
+        cache.symlink_to(tmp_path / "elsewhere")
+    else:
+        cache.mkdir(mode=0o700)
+        if fault == "open mode":
+            cache.chmod(0o777)
+        else:
+            os.chown(cache, 65534, 65534)
+    with pytest.raises(SourceArchiveError, match=r"remove it .* Nothing was sent"):
+        write_archive(context, cache)

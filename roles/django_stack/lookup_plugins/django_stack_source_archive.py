@@ -16,6 +16,7 @@ import fnmatch
 import hashlib
 import io
 import os
+import stat
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -120,18 +121,49 @@ def archive_bytes(context: Path) -> bytes:
     return buffer.getvalue()
 
 
-def write_archive(context: Path, cache: Path) -> Path:
-    """Write the archive under `cache` (named by its digest) and return its path."""
-    data = archive_bytes(context)
+def private_directory(cache: Path) -> Path:
+    """The cache directory, made if missing; refused unless it is a real directory of this
+    user's that nobody else can write or read (a shared temp dir invites planted files)."""
     cache.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = cache / f"source-{hashlib.sha256(data).hexdigest()[:16]}.tar"
-    if not target.exists():
+    info = cache.lstat()
+    problems = [
+        text
+        for text, bad in (
+            ("is not a directory (a symlink or a file)", not stat.S_ISDIR(info.st_mode)),
+            (f"belongs to uid {info.st_uid}, not {os.getuid()}", info.st_uid != os.getuid()),
+            (f"has mode {stat.S_IMODE(info.st_mode):04o}, not 0700", info.st_mode & 0o077),
+        )
+        if bad
+    ]
+    if problems:
+        raise SourceArchiveError(
+            f"the archive cache {cache} {' and '.join(problems)}: remove it (it is made anew, "
+            "private) and run again. Nothing was sent."
+        )
+    return cache
+
+
+def write_archive(context: Path, cache: Path) -> Path:
+    """Write the archive under `cache` (named by its digest) and return its path. A cached
+    file is used only when its content has that digest; anything else is replaced."""
+    data = archive_bytes(context)
+    digest = hashlib.sha256(data).hexdigest()
+    target = private_directory(cache) / f"source-{digest[:16]}.tar"
+    if not target.is_file() or target.is_symlink() or sha256_of(target) != digest:
         # Forks may pack the same context at once: write aside, then rename atomically.
         with tempfile.NamedTemporaryFile(dir=cache, delete=False) as scratch:
             scratch.write(data)
+        Path(scratch.name).chmod(0o600)
         Path(scratch.name).replace(target)
-        target.chmod(0o600)
     return target
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as content:
+        for chunk in iter(lambda: content.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def default_cache() -> Path:
