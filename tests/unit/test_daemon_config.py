@@ -59,6 +59,12 @@ def test_good_mirrors_pass(url: str) -> None:
         ("http://", "no valid host"),
         ("http://bad_host!:5000", "no valid host"),
         ("", "not a URL"),
+        # urlsplit drops tabs and newlines: these would otherwise pass as http://mirror:5000
+        # and break the DOCKER_OPTS line they are written into.
+        ("http://mir\nror:5000", "white space or a control character"),
+        ("http://mirror:5000\t", "white space or a control character"),
+        ("http://mirror:5000\n--debug", "white space or a control character"),
+        ("http://mirror :5000", "white space or a control character"),
     ],
 )
 def test_bad_mirrors_are_named_with_the_reason(url: str, reason: str) -> None:
@@ -85,7 +91,12 @@ def test_good_insecure_registries_pass(entry: str) -> None:
 
 @pytest.mark.parametrize(
     ("entry", "reason"),
-    [("http://registry.lan:5000", "no scheme here"), ("reg:0", "port"), ("10.1.0.0/99", "CIDR")],
+    [
+        ("http://registry.lan:5000", "no scheme here"),
+        ("reg:0", "port"),
+        ("10.1.0.0/99", "CIDR"),
+        ("registry.lan:5000\n--debug", "white space or a control character"),
+    ],
 )
 def test_bad_insecure_registries_are_refused(entry: str, reason: str) -> None:
     error = insecure_registry_error(entry)

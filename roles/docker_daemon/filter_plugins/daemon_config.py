@@ -79,10 +79,18 @@ def _valid_host(host: str) -> bool:
     return True
 
 
+def _blank_or_control(text: str) -> bool:
+    """Spaces, tabs, newlines or other control characters: urlsplit silently drops tabs and
+    newlines, and they would break the DOCKER_OPTS line they are written into."""
+    return any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def mirror_error(url: object) -> str | None:
     """Why a registry mirror is unusable, or None. A mirror is scheme://host[:port] only."""
     if not isinstance(url, str) or not url:
         return f"{url!r}: not a URL string"
+    if _blank_or_control(url):
+        return f"{url!r}: contains white space or a control character"
     if "://" not in url:
         return f"{url!r}: no scheme; write http://{url} or https://{url}"
     parts = urlsplit(url)
@@ -110,6 +118,8 @@ def insecure_registry_error(entry: object) -> str | None:
     """Why an insecure-registries entry is unusable: it is host[:port] or a CIDR."""
     if not isinstance(entry, str) or not entry:
         return f"{entry!r}: not a string"
+    if _blank_or_control(entry):
+        return f"{entry!r}: contains white space or a control character"
     if "://" in entry:
         return f"{entry!r}: no scheme here; write host:port (e.g. {urlsplit(entry).netloc})"
     if "/" in entry:
