@@ -152,6 +152,69 @@ def test_restore_of_a_missing_dump_is_refused(host):
     )
 
 
+def test_retention_and_latest_touch_this_projects_dumps_only(host):
+    # Another project's dumps beside the blog's: blog-staging-<time> matched "blog-*".
+    others = [
+        f"{BACKUPS}/blog-staging-{stamp}.sql.gz"
+        for stamp in ("19990101T000000Z", "29991231T000000Z")
+    ]
+    for other in others:
+        host.run_expect([0], f"echo not-a-dump > {other}")
+    try:
+        refused = run(BACKUP, host, {"django_stack_backup_keep": 0})
+        assert refused.returncode != 0
+        assert "retention must keep at least the dump" in failure_message(refused.stdout)
+        out = run(BACKUP, host, {"django_stack_backup_keep": 1})
+        assert out.returncode == 0, out.stdout
+        assert all(host.file(other).exists for other in others)
+        ours = [f for f in dumps(host) if not f.startswith("blog-staging-")]
+        assert len(ours) == 1
+        # "latest" is the blog's newest dump, not the other project's newer name.
+        restored = run(RESTORE, host)
+        assert restored.returncode == 0, restored.stdout
+        assert f"Restored {BACKUPS}/{ours[0]}" in restored.stdout
+    finally:
+        host.run(f"rm -f {' '.join(others)}")
+    record_fault(
+        "backup retention beside another project's dumps",
+        "blog-staging-* files in the backup directory; backup.yml with keep=0, then keep=1, "
+        "then restore.yml (latest)",
+        "django_stack_backup_keep is 0: retention must keep at least the dump it has just "
+        "taken. Nothing was changed.",
+        "the other project's files untouched; one blog dump kept; latest restores the blog's",
+    )
+    posts_intact()
+
+
+def test_no_password_appears_in_the_hosts_process_list(host):
+    secrets = [host.check_output(f"cat /opt/blog/secrets/{s}") for s in SECRETS[:2]]
+    # Every process of the server (nested containers' included), sampled as fast as ps can,
+    # while a backup and a restore run and the healthcheck fires.
+    host.run_expect([0], "rm -f /tmp/ps.log; (timeout 40 sh -c 'while :; do ps -eo args; done' "
+                         "> /tmp/ps.log 2>&1 &)")  # fmt: skip
+    try:
+        assert run(BACKUP, host).returncode == 0
+        assert run(RESTORE, host).returncode == 0
+        assert run(APP, host).returncode == 0  # the preflight's logins
+    finally:
+        host.run("pkill -f 'while :; do ps -eo args; done'")
+    seen = host.check_output("cat /tmp/ps.log")
+    assert "mysqldump" in seen or "mariadb-dump" in seen, "the sampler saw the dump run"
+    assert all(secret not in seen for secret in secrets)
+    health = host.check_output(
+        "docker inspect --format '{{json .Config.Healthcheck.Test}}' "
+        + next(i for i, (service, _) in containers(host).items() if service == "db")
+    )
+    assert "--password" not in health and "MYSQL_PWD" in health
+    record_fault(
+        "secrets in the process list",
+        "ps -eo args sampled in a loop on the server during backup.yml, restore.yml and a "
+        "deploy (the preflight's logins), healthchecks firing",
+        "(nothing to say)",
+        "neither database password appears in any process's command line",
+    )
+
+
 def test_too_little_disk_refuses_the_backup_and_stops_the_deploy(host):
     host.run_expect([0], f"mount -t tmpfs -o size=2m dockyard-small {BACKUPS}")
     try:
