@@ -107,3 +107,24 @@ def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> No
     assert result.returncode != 0
     assert "name the server(s) with --limit (for example --limit web1.example.com)" in result.stdout
     assert "UNREACHABLE" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("django_stack_db_name", "blog'; DROP DATABASE x; --", "django_stack_db_name"),
+        ("django_stack_db_user", 'blog" x', "django_stack_db_user"),
+        ("django_stack_time_zone", "Asia/Shanghai\nx: 1", "django_stack_time_zone"),
+        (
+            "django_stack_allowed_hosts",
+            ["blog.example.com", "a,b"],
+            "django_stack_allowed_hosts entry",
+        ),
+    ],
+)
+def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: object,
+                                                              named: str) -> None:  # fmt: skip
+    result = preflight("production", {**STRONG, name: value})
+    assert result.returncode != 0
+    assert f"Not usable as given: {named}" in result.stdout
+    assert "Nothing was changed" in result.stdout

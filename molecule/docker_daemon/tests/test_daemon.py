@@ -223,3 +223,27 @@ def test_config_the_daemon_rejects_is_rolled_back(host):
     assert host.service("docker").is_running
     assert host.check_output("docker inspect --format '{{.State.StartedAt}}' sentinel") == started
     assert host.check_output("docker inspect --format '{{.State.Running}}' sentinel") == "true"
+
+
+def test_a_symlinked_daemon_json_stays_a_link_and_no_copies_pile_up(host):
+    if is_legacy(host):
+        pytest.skip("daemon.json servers only")
+    # The administrator keeps daemon.json elsewhere and links it into /etc/docker.
+    host.run_expect([0], "mkdir -p /etc/dockyard-admin && mv /etc/docker/daemon.json "
+                         "/etc/dockyard-admin/daemon.json && ln -s /etc/dockyard-admin/daemon.json "
+                         "/etc/docker/daemon.json")  # fmt: skip
+    try:
+        for downloads in (4, 5):  # two changes: a copy per change used to stay behind
+            result = ansible_playbook(
+                "converge.yml",
+                limit=name(host),
+                extra_vars={"docker_daemon_options": {"max-concurrent-downloads": downloads}},
+            )
+            assert result.returncode == 0, result.stdout[-3000:]
+        assert host.file("/etc/docker/daemon.json").is_symlink
+        written = json.loads(host.file("/etc/dockyard-admin/daemon.json").content_string)
+        assert written["max-concurrent-downloads"] == 5
+        assert host.check_output("find /etc/docker /etc/dockyard-admin -name '*~'") == ""
+    finally:
+        host.run("cp --remove-destination /etc/dockyard-admin/daemon.json /etc/docker/daemon.json")
+    assert ansible_playbook("converge.yml", limit=name(host)).returncode == 0

@@ -233,12 +233,24 @@ def test_too_little_disk_refuses_the_backup_and_stops_the_deploy(host):
         assert containers(host) == before["containers"]
     finally:
         host.run(f"umount {BACKUPS}")
+    # Space freed, the same deploy again: its compose file was written by the refused run,
+    # yet what runs is still the old stack, so the dump comes first all the same.
+    dumped = dumps(host)
+    assert run(APP, host, {"django_stack_time_zone": "Europe/Paris"}).returncode == 0
+    new_dumps = sorted(set(dumps(host)) - set(dumped))
+    assert len(new_dumps) == 1, "the retried deploy took its dump"
+    dump_time = float(host.check_output(f"stat --format %Y {BACKUPS}/{new_dumps[0]}"))
+    for started in (t for _, t in containers(host).values()):
+        started_at = host.check_output(f"date --date {started} +%s")
+        assert dump_time <= float(started_at), "the dump was taken before containers changed"
     assert run(APP, host).returncode == 0
     record_fault(
         "disk too small for the backup",
-        f"a 2 MiB file system mounted on {BACKUPS}; backup.yml, then a deploy changing TZ",
+        f"a 2 MiB file system mounted on {BACKUPS}; backup.yml, then a deploy changing TZ; "
+        "space freed, the same deploy again",
         said,
-        "no dump, containers not replaced (same ids and start times); posts intact",
+        "no dump, containers not replaced (same ids and start times); the retried deploy "
+        "dumps before replacing them; posts intact",
     )
     posts_intact()
 
@@ -356,22 +368,37 @@ def test_database_that_refuses_the_blogs_login_gets_no_migration(host):
     posts_intact()
 
 
-def test_failed_migration_keeps_the_previous_web_serving(host):
+def source_with_migration(operations):
+    """A copy of app/ with a migration 0099 of the given operations (Python source)."""
     source = Path(tempfile.mkdtemp()) / "app"
     shutil.copytree(ROOT / "app", source, ignore=shutil.ignore_patterns("__pycache__"))
-    (source / "posts" / "migrations" / "0099_broken.py").write_text(
-        "from django.db import migrations\n\n\n"
+    (source / "posts" / "migrations" / "0099_extra.py").write_text(
+        "from django.db import migrations, models\n\n\n"
         "def fail(apps, schema_editor):\n"
         "    raise RuntimeError('this migration is broken on purpose')\n\n\n"
         "class Migration(migrations.Migration):\n"
         "    dependencies = [('posts', '0001_initial')]\n"
-        "    operations = [migrations.RunPython(fail)]\n"
+        f"    operations = [{operations}]\n"
     )
-    web = {i for i, (service, _) in containers(host).items() if service == "web"}
+    return source
+
+
+def deploy_source(host, source):
     try:
-        out = run(APP, host, {"django_stack_build_context": str(source)})
+        return run(APP, host, {"django_stack_build_context": str(source)})
     finally:
         shutil.rmtree(source.parent)
+
+
+CREATE_EXTRA = (
+    "migrations.CreateModel(name='Extra', fields=[('id', models.BigAutoField(primary_key=True))])"
+)
+
+
+def test_failed_migration_keeps_the_previous_web_serving_and_restore_undoes_it(host):
+    # MySQL cannot roll DDL back: the migration's table stays when the migration then fails.
+    web = {i for i, (service, _) in containers(host).items() if service == "web"}
+    out = deploy_source(host, source_with_migration(f"{CREATE_EXTRA}, migrations.RunPython(fail)"))
     said = failure_message(out.stdout)
     assert out.returncode != 0
     assert "The migrations failed" in said and "previous version keeps serving" in said, said
@@ -379,14 +406,46 @@ def test_failed_migration_keeps_the_previous_web_serving(host):
     assert host.file(dump).exists
     assert {i for i, (s, _) in containers(host).items() if s == "web"} == web
     posts_intact()
+    # The recovery the message names: restore that dump, then deploy the fixed migration.
+    restored = run(RESTORE, host, {"django_stack_restore_file": dump})
+    assert restored.returncode == 0, restored.stdout
+    fixed = deploy_source(host, source_with_migration(CREATE_EXTRA))
+    assert fixed.returncode == 0, failure_message(fixed.stdout) or fixed.stdout[-2000:]
     assert run(APP, host).returncode == 0
     record_fault(
         "migration fails",
-        "a deploy of a source whose new migration raises",
+        "a deploy of a source whose new migration creates a table, then raises; the dump it "
+        "names restored; then the fixed migration deployed",
         said,
-        "the same web container serves 200; the dump named exists; the next deploy converges",
+        "the same web container serves 200; the dump named exists; after the restore the "
+        "fixed migration applies cleanly (its table did not survive); posts intact",
     )
     posts_intact()
+
+
+def test_a_restore_that_fails_midway_puts_the_database_back(host):
+    newest = f"{BACKUPS}/{dumps(host)[-1]}"
+    broken = f"{BACKUPS}/broken.sql.gz"
+    # Whole as a gzip file, but its SQL stops with an error after the database was dropped.
+    host.run_expect([0], f"zcat {newest} | head -n 40 > /tmp/broken.sql && "
+                         f"echo 'THIS IS NOT SQL;' >> /tmp/broken.sql && "
+                         f"gzip --stdout /tmp/broken.sql > {broken}")  # fmt: skip
+    try:
+        out = run(RESTORE, host, {"django_stack_restore_file": broken})
+    finally:
+        host.run(f"rm -f {broken} /tmp/broken.sql")
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert f"Loading {broken} failed" in said and "ERROR 1064" in said, said
+    assert "The database was put back from" in said and "runs again" in said, said
+    posts_intact()
+    record_fault(
+        "restore fails midway",
+        "playbooks/restore.yml of a gzip-whole dump whose SQL breaks off with an error",
+        said,
+        "the database put back from the dump taken just before; the web container runs; "
+        "posts intact",
+    )
 
 
 def test_containers_come_back_after_a_daemon_restart_and_a_server_reboot(host):
