@@ -161,6 +161,12 @@ def test_changed_keys_sees_additions_removals_and_new_values() -> None:
         (["registry-mirrors", "live-restore", "insecure-registries", "debug"], "reload"),
         (["registry-mirrors", "log-opts"], "restart"),
         (["data-root"], "restart"),
+        # As moby's reload code has it (v20.10.24, v26.1.5): these apply on SIGHUP ...
+        (["default-shm-size", "default-ipc-mode", "default-cgroupns-mode"], "reload"),
+        (["network-diagnostic-port", "authorization-plugins"], "reload"),
+        # ... and these do not, whatever older references said.
+        (["builder"], "restart"),
+        (["features"], "restart"),
     ],
 )
 def test_reload_only_when_every_changed_key_is_reloadable(keys: list[str], action: str) -> None:

@@ -15,24 +15,31 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-# Keys dockerd re-reads on SIGHUP (`systemctl reload docker`), per the dockerd reference.
+# Keys dockerd applies on SIGHUP (`systemctl reload docker`), read from moby's reload code
+# of the engines the role supports, v20.10.24 and v26.1.5: daemon/reload.go (IsValueSet
+# checks), daemon/reload_unix.go (reloadPlatform) and cmd/dockerd/daemon.go (reloadConfig,
+# authorization plugins). Not here although the reference once listed them: "builder" (its
+# GC settings are read at start) and "features" (swapped in the config on reload, but read
+# by the parts that use them only at start), so changing either restarts.
 RELOADABLE_KEYS = frozenset(
     {
+        "allow-nondistributable-artifacts",
+        "authorization-plugins",
         "debug",
+        "default-cgroupns-mode",
+        "default-ipc-mode",
+        "default-runtime",
+        "default-shm-size",
+        "insecure-registries",
         "labels",
         "live-restore",
         "max-concurrent-downloads",
         "max-concurrent-uploads",
         "max-download-attempts",
-        "default-runtime",
-        "runtimes",
-        "authorization-plugins",
-        "insecure-registries",
+        "network-diagnostic-port",
         "registry-mirrors",
+        "runtimes",
         "shutdown-timeout",
-        "features",
-        "allow-nondistributable-artifacts",
-        "builder",
     }
 )
 
