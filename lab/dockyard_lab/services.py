@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 import urllib.error
 import urllib.request
@@ -43,10 +44,13 @@ def ensure_service(
     """Start a labelled service container on the lab network; False when already running.
 
     A container of that name made from another spec (other mounts, e.g. by another clone
-    of the project, another image or command) is replaced.
+    of the project, another image or command) is replaced, and so is one whose mounted
+    directory was removed and made anew at the same path (rm -rf .lab, a new clone in the
+    same folder): a bind mount keeps serving the directory it was made from.
     """
     ensure_network()
-    blob = json.dumps([image, *command, *mounts, *publish]).encode()
+    identities = [mount_identity(mount) for mount in mounts]
+    blob = json.dumps([image, *command, *mounts, *identities, *publish]).encode()
     spec = hashlib.sha256(blob).hexdigest()[:16]
     if container_running(name) and container_label(name, SPEC_LABEL) == spec:
         return False
@@ -61,6 +65,19 @@ def ensure_service(
     run([*argv, image, *command])
     log(f"service {name} started")
     return True
+
+
+def mount_identity(mount: str) -> str:
+    """A token kept in a bind mount's source directory ("" when it is not a host directory):
+    a directory removed and made anew at the same path gets a new one, where its inode
+    number could be reused."""
+    source = Path(mount.split(":", 1)[0])
+    if not source.is_absolute() or not source.is_dir():
+        return ""
+    marker = source / ".dockyard-mount"
+    if not marker.exists():
+        marker.write_text(secrets.token_hex(8) + "\n")
+    return marker.read_text().strip()
 
 
 def container_label(name: str, key: str) -> str | None:
