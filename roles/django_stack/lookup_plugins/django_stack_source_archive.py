@@ -159,11 +159,8 @@ def write_archive(context: Path, cache: Path) -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as content:
-        for chunk in iter(lambda: content.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(content, "sha256").hexdigest()
 
 
 def default_cache() -> Path:
