@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Print, as JSON, what already runs on this host that the blog's deploy must know about.
+
+    docker_state.py --project blog --volume mysql-data --port 8000 \
+        [--retire-container mysql ...] [--retire-project tutorial]
+
+Reads `docker ps` and `docker inspect` only (no Python SDK: a server set up by hand has the
+CLI alone) and sorts every container into:
+  ours      the project's own (its compose label),
+  retire    named for retirement (by name, or by its Compose project),
+  blocking  anything else that publishes the web port or mounts the database volume,
+and says whether the volume exists and which Compose project, if any, created it.
+With no answering daemon it prints {"answering": false, ...} and nothing else is known.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+def docker(*argv: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["docker", *argv], capture_output=True, text=True, check=False)
+    except FileNotFoundError:  # no Docker CLI yet: a fresh server
+        return subprocess.CompletedProcess(["docker", *argv], 127, "", "no docker command")
+
+
+def summary(inspected: dict[str, Any]) -> dict[str, Any]:
+    """The few facts of one `docker inspect` result that the deploy needs."""
+    labels = (inspected.get("Config") or {}).get("Labels") or {}
+    bindings = (inspected.get("HostConfig") or {}).get("PortBindings") or {}
+    ports = sorted(
+        {
+            int(binding["HostPort"])
+            for targets in bindings.values()
+            for binding in targets or []
+            if str(binding.get("HostPort", "")).isdigit()
+        }
+    )
+    volumes = sorted(
+        mount["Name"]
+        for mount in inspected.get("Mounts") or []
+        if mount.get("Type") == "volume" and mount.get("Name")
+    )
+    return {
+        "name": str(inspected.get("Name", "")).lstrip("/"),
+        "running": bool((inspected.get("State") or {}).get("Running")),
+        "image": (inspected.get("Config") or {}).get("Image", ""),
+        "project": labels.get(PROJECT_LABEL, ""),
+        "service": labels.get(SERVICE_LABEL, ""),
+        "ports": ports,
+        "volumes": volumes,
+    }
+
+
+def classify(
+    containers: Sequence[dict[str, Any]],
+    *,
+    project: str,
+    volume: str,
+    port: int,
+    retire_containers: Sequence[str],
+    retire_project: str,
+) -> dict[str, Any]:
+    """Sort container summaries into ours, retire and blocking (see the module's doc)."""
+    ours: list[dict[str, Any]] = []
+    retire: list[dict[str, Any]] = []
+    blocking: list[dict[str, Any]] = []
+    for container in containers:
+        holds = ([f"port {port}"] if port in container["ports"] else []) + (
+            ["volume " + volume] if volume in container["volumes"] else []
+        )
+        if container["project"] == project:
+            ours.append(container)
+        elif container["name"] in retire_containers or (
+            retire_project and container["project"] == retire_project
+        ):
+            retire.append({**container, "holds": holds})
+        elif holds:
+            blocking.append({**container, "holds": holds})
+    database = [c["name"] for c in retire if volume in c["volumes"]]
+    return {
+        "ours": [c["name"] for c in ours],
+        # Every running container that publishes the port, whoever's it is.
+        "publishing": [c["name"] for c in containers if c["running"] and port in c["ports"]],
+        "retire": retire,
+        # The retired container that runs the database to take over (dumped before retiring).
+        "retire_db": database[0] if database else "",
+        "blocking": blocking,
+    }
+
+
+def volume_facts(volume: str) -> dict[str, Any]:
+    found = docker("volume", "inspect", volume)
+    if found.returncode != 0:
+        return {"name": volume, "exists": False, "project": ""}
+    labels = (json.loads(found.stdout)[0].get("Labels")) or {}
+    return {"name": volume, "exists": True, "project": labels.get(PROJECT_LABEL, "")}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--project", required=True)
+    parser.add_argument("--volume", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--retire-container", action="append", default=[])
+    parser.add_argument("--retire-project", default="")
+    args = parser.parse_args(argv)
+
+    inspected: list[dict[str, Any]] | None = None
+    error = ""
+    for _attempt in range(5):  # a container removed between ps and inspect: ask again
+        listed = docker("ps", "--all", "--quiet", "--no-trunc")
+        if listed.returncode != 0:
+            json.dump({"answering": False, "error": listed.stderr.strip()}, sys.stdout)
+            return 0
+        ids = listed.stdout.split()
+        details = docker("inspect", *ids) if ids else None
+        if details is None:
+            inspected = []
+            break
+        if details.returncode == 0:
+            inspected = json.loads(details.stdout)
+            break
+        error = details.stderr.strip()
+    if inspected is None:
+        print("docker inspect kept failing: " + error, file=sys.stderr)
+        return 1
+    state = classify(
+        [summary(item) for item in inspected],
+        project=args.project,
+        volume=args.volume,
+        port=args.port,
+        retire_containers=args.retire_container,
+        retire_project=args.retire_project,
+    )
+    json.dump({"answering": True, **state, "volume": volume_facts(args.volume)}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

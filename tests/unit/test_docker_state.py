@@ -1,0 +1,129 @@
+"""docker_state.py: what runs on a host, sorted into ours, to retire and in the way."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles/django_stack/files"))
+
+from docker_state import classify, summary
+
+
+def inspected(
+    name: str,
+    *,
+    running: bool = True,
+    labels: dict[str, str] | None = None,
+    ports: dict[str, Any] | None = None,
+    volumes: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A `docker inspect` result with the fields docker_state reads (as Engine 20-27 write them)."""
+    return {
+        "Name": "/" + name,
+        "State": {"Running": running},
+        "Config": {"Image": "some/image:1", "Labels": labels},
+        "HostConfig": {"PortBindings": ports},
+        "Mounts": [{"Type": "volume", "Name": v, "Destination": "/var/lib/mysql"} for v in volumes]
+        + [{"Type": "bind", "Source": "/srv", "Destination": "/srv"}],
+    }
+
+
+def sort(*containers: dict[str, Any], **options: object) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "project": "blog",
+        "volume": "mysql-data",
+        "port": 8000,
+        "retire_containers": [],
+        "retire_project": "",
+    }
+    settings.update(options)
+    return classify([summary(c) for c in containers], **settings)
+
+
+TUTORIAL = (
+    inspected("mysql", volumes=("mysql-data",)),
+    inspected("django", ports={"8000/tcp": [{"HostIp": "", "HostPort": "8000"}]}),
+)
+
+
+def test_summary_reads_name_ports_volumes_and_compose_labels() -> None:
+    facts = summary(
+        inspected(
+            "tutorial_django_1",
+            running=False,
+            labels={
+                "com.docker.compose.project": "tutorial",
+                "com.docker.compose.service": "django",
+            },
+            ports={"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8000"}], "9000/tcp": None},
+            volumes=("tutorial_mysql-data",),
+        )
+    )
+    assert facts == {
+        "name": "tutorial_django_1",
+        "running": False,
+        "image": "some/image:1",
+        "project": "tutorial",
+        "service": "django",
+        "ports": [8000],
+        "volumes": ["tutorial_mysql-data"],
+    }
+
+
+def test_summary_of_a_container_without_labels_ports_or_mounts() -> None:
+    bare = {"Name": "/x", "State": {}, "Config": {"Labels": None}, "HostConfig": {}, "Mounts": None}
+    assert summary(bare)["ports"] == [] and summary(bare)["volumes"] == []
+
+
+def test_the_tutorials_containers_block_the_deploy_naming_what_they_hold() -> None:
+    state = sort(*TUTORIAL)
+    assert [(c["name"], c["holds"]) for c in state["blocking"]] == [
+        ("mysql", ["volume mysql-data"]),
+        ("django", ["port 8000"]),
+    ]
+    assert state["retire"] == [] and state["retire_db"] == ""
+
+
+def test_named_containers_are_retired_and_the_database_among_them_found() -> None:
+    state = sort(*TUTORIAL, retire_containers=["mysql", "django"])
+    assert state["blocking"] == []
+    assert [c["name"] for c in state["retire"]] == ["mysql", "django"]
+    assert state["retire_db"] == "mysql"
+    assert state["publishing"] == ["django"]
+
+
+def test_a_compose_project_is_retired_by_its_label_not_by_a_name_prefix() -> None:
+    project = {"com.docker.compose.project": "tutorial"}
+    state = sort(
+        inspected("tutorial_mysql_1", labels=project, volumes=("tutorial_mysql-data",)),
+        inspected("tutorial_web_1", labels=project),
+        inspected("tutorial-two_web_1", labels={"com.docker.compose.project": "tutorial-two"}),
+        volume="tutorial_mysql-data",
+        retire_project="tutorial",
+    )
+    assert [c["name"] for c in state["retire"]] == ["tutorial_mysql_1", "tutorial_web_1"]
+    assert state["retire_db"] == "tutorial_mysql_1"
+    assert state["blocking"] == []  # the other project holds neither the port nor the volume
+
+
+def test_the_projects_own_containers_never_block_nor_retire() -> None:
+    ours = {"com.docker.compose.project": "blog", "com.docker.compose.service": "web"}
+    state = sort(
+        inspected("blog-web-1", labels=ours, ports={"8000/tcp": [{"HostPort": "8000"}]}),
+        retire_containers=["blog-web-1"],
+    )
+    assert state["ours"] == ["blog-web-1"]
+    assert state["retire"] == [] and state["blocking"] == []
+
+
+def test_a_stopped_container_still_blocks_but_does_not_publish() -> None:
+    state = sort(inspected("old", running=False, ports={"8000/tcp": [{"HostPort": "8000"}]}))
+    assert [c["name"] for c in state["blocking"]] == ["old"]
+    assert state["publishing"] == []
+
+
+def test_unrelated_containers_are_left_out() -> None:
+    state = sort(inspected("cache", ports={"6379/tcp": [{"HostPort": "6379"}]}, volumes=("redis",)))
+    assert state == {"ours": [], "publishing": [], "retire": [], "retire_db": "", "blocking": []}
