@@ -10,6 +10,7 @@ from . import (
     appimages,
     aptrepo,
     bench,
+    demo,
     engine,
     images,
     pypi,
@@ -19,10 +20,8 @@ from . import (
     services,
     stack,
 )
+from .demo import DEMO_SERVERS
 from .run import LabError
-
-# The lab inventory's servers (inventory/lab/hosts.yml) and the host port of each blog.
-DEMO_SERVERS = (("lab-server-1", 18000), ("lab-server-2", 18001))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,10 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             images.ensure_servers(["bookworm", "trixie"])
             images.ensure_busybox()
             stack.ensure_stack()
-            for name, port in DEMO_SERVERS:
-                servers.start_server(
-                    name, images.ServerRecipe("trixie").tag, publish=[f"127.0.0.1:{port}:8000"]
-                )
+            demo.demo_up()
         elif args.command == "demo-down":
             for name, _ in DEMO_SERVERS:
                 servers.remove_server(name)

@@ -12,6 +12,7 @@ from daemon_config import (
     insecure_registry_error,
     legacy_docker_opts,
     live_matches,
+    live_stale_keys,
     merge_config,
     mirror_error,
     parse_daemon_json,
@@ -250,3 +251,37 @@ def test_live_configuration_must_show_what_was_written() -> None:
     assert live_matches(info, {"insecure-registries": ["x:1"]}) == [
         "insecure registry x:1: not in the daemon's configuration"
     ]
+
+
+def test_every_key_docker_info_shows_is_confirmed_live() -> None:
+    info = {
+        "Debug": False,
+        "LoggingDriver": "json-file",
+        "DefaultRuntime": "runc",
+        "Driver": "overlay2",
+        "Labels": ["site=lab", "role=web"],
+        "LiveRestoreEnabled": True,
+    }
+    agreeing = {
+        "debug": False,
+        "log-driver": "json-file",
+        "default-runtime": "runc",
+        "storage-driver": "overlay2",
+        "labels": ["role=web", "site=lab"],
+        "live-restore": True,
+        # Not shown by docker info: cannot be confirmed, never reported as stale.
+        "log-opts": {"max-size": "10m"},
+        "max-concurrent-downloads": 5,
+    }
+    assert live_matches(info, agreeing) == []
+    changed = {**agreeing, "debug": True, "log-driver": "journald", "labels": ["site=lab"]}
+    assert live_stale_keys(info, changed) == ["debug", "labels", "log-driver"]
+    assert "log-driver: daemon has 'json-file', written 'journald'" in live_matches(info, changed)
+
+
+def test_a_daemon_still_running_the_previous_file_is_stale() -> None:
+    # The file already says what is wanted (an interrupted run wrote it), the daemon does not.
+    running = {"LiveRestoreEnabled": False, "RegistryConfig": {"Mirrors": []}}
+    wanted = {"registry-mirrors": ["http://m:5000"], "live-restore": True}
+    assert live_stale_keys(running, wanted) == ["live-restore", "registry-mirrors"]
+    assert live_stale_keys({"RegistryConfig": {}}, {}) == []

@@ -247,3 +247,57 @@ def test_a_symlinked_daemon_json_stays_a_link_and_no_copies_pile_up(host):
     finally:
         host.run("cp --remove-destination /etc/dockyard-admin/daemon.json /etc/docker/daemon.json")
     assert ansible_playbook("converge.yml", limit=name(host)).returncode == 0
+
+
+def test_a_run_interrupted_before_the_reload_is_finished_by_the_next(host):
+    if is_legacy(host):
+        pytest.skip("daemon.json servers only")
+    label = "dockyard.test=interrupted"
+    pid = daemon_pid(host)
+    written = ansible_playbook(
+        "interrupt.yml", limit=name(host), extra_vars={"interrupt_keys": {"labels": [label]}}
+    )
+    assert written.returncode == 0, written.stdout[-2000:]
+    assert label not in (docker_info(host)["Labels"] or [])
+    try:
+        # The file is already as wanted: only the running daemon tells that work is left.
+        result = ansible_playbook(
+            "converge.yml",
+            limit=name(host),
+            extra_vars={"docker_daemon_options": {"labels": [label]}},
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert label in docker_info(host)["Labels"]
+        assert daemon_pid(host) == pid  # labels are reloadable: no restart for them
+    finally:
+        cleaned = ansible_playbook(
+            "converge.yml", limit=name(host), extra_vars={"docker_daemon_remove_keys": ["labels"]}
+        )
+        assert cleaned.returncode == 0, cleaned.stdout[-3000:]
+    assert not docker_info(host)["Labels"]
+
+
+def test_live_restore_switched_on_with_a_restart_spares_the_containers(host):
+    if is_legacy(host):
+        pytest.skip("daemon.json servers only")
+    off = ansible_playbook(
+        "converge.yml", limit=name(host), extra_vars={"docker_daemon_live_restore": False}
+    )
+    assert off.returncode == 0, off.stdout[-3000:]
+    assert docker_info(host)["LiveRestoreEnabled"] is False
+    started = host.check_output("docker inspect --format '{{.State.StartedAt}}' sentinel")
+    pid = daemon_pid(host)
+    # live-restore back on and a change that needs a restart, in one run: the reload that
+    # turns live-restore on must have taken effect before the restart.
+    both = ansible_playbook(
+        "converge.yml",
+        limit=name(host),
+        extra_vars={"docker_daemon_log_opts": {"max-size": "11m", "max-file": "3"}},
+    )
+    assert both.returncode == 0, both.stdout[-3000:]
+    assert daemon_pid(host) != pid
+    assert docker_info(host)["LiveRestoreEnabled"] is True
+    assert host.check_output("docker inspect --format '{{.State.Running}}' sentinel") == "true"
+    assert host.check_output("docker inspect --format '{{.State.StartedAt}}' sentinel") == started
+    restored = ansible_playbook("converge.yml", limit=name(host))
+    assert restored.returncode == 0, restored.stdout[-3000:]

@@ -277,6 +277,29 @@ def test_port_taken_is_refused_before_any_change(host):
     posts_intact()
 
 
+def test_a_site_that_fails_its_probe_names_what_runs_and_the_way_back(host):
+    # A host name Django refuses (DisallowedHost: 400): the deploy replaces the web container,
+    # whose health check passes (/healthz answers whatever the host), then the probe fails.
+    out = run(APP, host, {"django_stack_allowed_hosts": ["*.invalid"]})
+    said = failure_message(out.stdout)
+    assert out.returncode != 0
+    assert "did not answer 200" in said and "with Host *.invalid" in said, said
+    assert "Running now: blog-web-1 (" in said, said
+    assert f"A dump from before this deploy is in {BACKUPS}/blog-" in said, said
+    assert "To roll back, deploy the previous django_stack_web_image_tag" in said, said
+    dump = said.split("A dump from before this deploy is in ", 1)[1].split(". ", 1)[0]
+    assert host.file(dump).exists, dump
+    fixed = run(APP, host)
+    assert fixed.returncode == 0, fixed.stdout[-3000:]
+    record_fault(
+        "site does not answer after the web container was replaced",
+        "a deploy with django_stack_allowed_hosts=['*.invalid'] (every probe answered 400)",
+        said,
+        "the next deploy with the right hosts serves again; the dump named in the message exists",
+    )
+    posts_intact()
+
+
 def test_another_database_password_on_existing_data_is_explained(host):
     before = state(host)
     out = run(APP, host, {"django_stack_db_password": "An0ther-Strong-Passw0rd-4-blog"})

@@ -282,27 +282,61 @@ def legacy_docker_opts(current: str, settings: Mapping[str, Any]) -> str:
     return shlex.join(kept)
 
 
-def live_matches(info: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
-    """Differences between `docker info` and what was written; empty when the daemon agrees."""
-    problems = []
+# daemon.json keys that `docker info` shows as a plain field. Keys it does not show at all
+# (log-opts, max-concurrent-*, shm and ipc defaults, address pools...) cannot be confirmed
+# live and are not claimed to be.
+INFO_FIELDS = {
+    "debug": "Debug",
+    "log-driver": "LoggingDriver",
+    "default-runtime": "DefaultRuntime",
+    "storage-driver": "Driver",
+}
+
+
+def live_differences(info: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, str]:
+    """Key -> how the running daemon (`docker info`) differs from the wanted setting."""
+    found: dict[str, str] = {}
     registry = info.get("RegistryConfig") or {}
     if "registry-mirrors" in settings:
         live_mirrors = [m.rstrip("/") for m in registry.get("Mirrors") or []]
         wanted = [m.rstrip("/") for m in settings["registry-mirrors"]]
         if live_mirrors != wanted:
-            problems.append(f"registry mirrors: daemon has {live_mirrors}, written {wanted}")
+            found["registry-mirrors"] = (
+                f"registry mirrors: daemon has {live_mirrors}, written {wanted}"
+            )
     if "live-restore" in settings and info.get("LiveRestoreEnabled") != settings["live-restore"]:
-        problems.append(
+        found["live-restore"] = (
             f"live-restore: daemon has {info.get('LiveRestoreEnabled')}, "
             f"written {settings['live-restore']}"
         )
     index = registry.get("IndexConfigs") or {}
     cidrs = registry.get("InsecureRegistryCIDRs") or []
-    for entry in settings.get("insecure-registries", []):
-        known = entry in index and not index[entry].get("Secure", True)
-        if not known and entry not in cidrs:
-            problems.append(f"insecure registry {entry}: not in the daemon's configuration")
-    return problems
+    missing = [
+        entry
+        for entry in settings.get("insecure-registries", [])
+        if not (entry in index and not index[entry].get("Secure", True)) and entry not in cidrs
+    ]
+    if missing:
+        found["insecure-registries"] = "; ".join(
+            f"insecure registry {entry}: not in the daemon's configuration" for entry in missing
+        )
+    for key, field in INFO_FIELDS.items():
+        if key in settings and info.get(field) != settings[key]:
+            found[key] = f"{key}: daemon has {info.get(field)!r}, written {settings[key]!r}"
+    if "labels" in settings and sorted(info.get("Labels") or []) != sorted(settings["labels"]):
+        found["labels"] = f"labels: daemon has {info.get('Labels')}, written {settings['labels']}"
+    return found
+
+
+def live_matches(info: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    """Differences between `docker info` and what was written; empty when the daemon agrees."""
+    return list(live_differences(info, settings).values())
+
+
+def live_stale_keys(info: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    """The wanted keys the running daemon does not show yet (a run interrupted after
+    writing its files, before the reload or restart, leaves them so)."""
+    return sorted(live_differences(info, settings))
 
 
 class FilterModule:
@@ -321,4 +355,5 @@ class FilterModule:
             "docker_daemon_opts_value": docker_opts_value,
             "docker_daemon_legacy_opts": legacy_docker_opts,
             "docker_daemon_live_problems": live_matches,
+            "docker_daemon_live_stale_keys": live_stale_keys,
         }
