@@ -252,29 +252,26 @@ def test_a_symlinked_daemon_json_stays_a_link_and_no_copies_pile_up(host):
 def test_a_run_interrupted_before_the_reload_is_finished_by_the_next(host):
     if is_legacy(host):
         pytest.skip("daemon.json servers only")
-    label = "dockyard.test=interrupted"
+    admins = ["owner=ops-team"]  # planted by prepare.yml
+    labels = [*admins, "dockyard.test=interrupted"]
     pid = daemon_pid(host)
     written = ansible_playbook(
-        "interrupt.yml", limit=name(host), extra_vars={"interrupt_keys": {"labels": [label]}}
+        "interrupt.yml", limit=name(host), extra_vars={"interrupt_keys": {"labels": labels}}
     )
     assert written.returncode == 0, written.stdout[-2000:]
-    assert label not in (docker_info(host)["Labels"] or [])
+    assert docker_info(host)["Labels"] == admins
     try:
         # The file is already as wanted: only the running daemon tells that work is left.
-        result = ansible_playbook(
-            "converge.yml",
-            limit=name(host),
-            extra_vars={"docker_daemon_options": {"labels": [label]}},
-        )
+        options = {"docker_daemon_options": {"labels": labels}}
+        result = ansible_playbook("converge.yml", limit=name(host), extra_vars=options)
         assert result.returncode == 0, result.stdout[-3000:]
-        assert label in docker_info(host)["Labels"]
+        assert sorted(docker_info(host)["Labels"]) == sorted(labels)
         assert daemon_pid(host) == pid  # labels are reloadable: no restart for them
     finally:
-        cleaned = ansible_playbook(
-            "converge.yml", limit=name(host), extra_vars={"docker_daemon_remove_keys": ["labels"]}
-        )
+        options = {"docker_daemon_options": {"labels": admins}}
+        cleaned = ansible_playbook("converge.yml", limit=name(host), extra_vars=options)
         assert cleaned.returncode == 0, cleaned.stdout[-3000:]
-    assert not docker_info(host)["Labels"]
+    assert docker_info(host)["Labels"] == admins
 
 
 def test_live_restore_switched_on_with_a_restart_spares_the_containers(host):

@@ -1,0 +1,140 @@
+"""A swarm formed from the inventory: nodes, labels, traffic across nodes, refusals."""
+
+import json
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lab_testing import ansible_playbook, failure_message, host_file_digest
+
+NODES = ("swarm-1", "swarm-2", "swarm-3")
+PORT = 18080  # the probe service's host-mode port on every node
+
+
+def name(host):
+    return host.backend.get_hostname()
+
+
+@pytest.fixture
+def manager(host):
+    if name(host) != "swarm-1":
+        pytest.skip("asked once, of the manager")
+    return host
+
+
+def lab_address(node):
+    """The node's address on the lab network, as this machine reaches it."""
+    fmt = '{{(index .NetworkSettings.Networks "dockyard-lab").IPAddress}}'
+    return subprocess.run(
+        ["docker", "inspect", "--format", fmt, node], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_every_node_is_ready_and_swarm_1_leads(manager):
+    rows = manager.check_output(
+        "docker node ls --format '{{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}}'"
+    ).splitlines()
+    assert sorted(rows) == [
+        "swarm-1 Ready Active Leader",
+        "swarm-2 Ready Active ",
+        "swarm-3 Ready Active ",
+    ]
+
+
+def test_node_labels_come_from_the_inventory(manager):
+    labels = {
+        node: json.loads(
+            manager.check_output(f"docker node inspect --format '{{{{json .Spec.Labels}}}}' {node}")
+        )
+        for node in NODES
+    }
+    assert labels == {"swarm-1": {"blog.db": "true"}, "swarm-2": {}, "swarm-3": {}}
+
+
+@pytest.fixture
+def probe(manager):
+    """A global busybox web server on an overlay network: one task per node, host-mode port."""
+    manager.run_expect([0], "docker network create --driver overlay --attachable probe-net")
+    manager.run_expect(
+        [0],
+        "docker service create --detach --name probe --mode global --network probe-net"
+        f" --endpoint-mode dnsrr --publish mode=host,published={PORT},target=8080"
+        " busybox:latest sh -c 'mkdir -p /www && hostname > /www/index.html"
+        " && exec httpd -f -p 8080 -h /www'",
+    )
+    yield manager
+    manager.run("docker service rm probe")
+    time.sleep(5)  # tasks stop before their network can go
+    manager.run("docker network rm probe-net")
+
+
+def get(url, timeout=90):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - lab http
+                return response.read().decode().strip()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def test_a_global_service_answers_on_every_node_and_across_the_overlay(probe):
+    # Each node's host-mode port answers with the task running on that node.
+    answers = {node: get(f"http://{lab_address(node)}:{PORT}/") for node in NODES}
+    assert len(set(answers.values())) == 3, answers
+    # From the task on swarm-1, every task (one per node) answers over the overlay network.
+    task = probe.check_output(
+        "docker ps --quiet --filter label=com.docker.swarm.service.name=probe"
+    )
+    addresses = probe.check_output(
+        f"docker exec {task} nslookup tasks.probe | awk '/^Address/ && !/#53/ {{print $NF}}'"
+    ).split()
+    assert len(addresses) == 3, addresses
+    seen = {
+        probe.check_output(f"docker exec {task} wget -q -O - -T 5 http://{address}:8080/")
+        for address in addresses
+    }
+    assert seen == set(answers.values())
+
+
+def test_a_rerun_changes_nothing_and_prints_no_token(manager):
+    result = ansible_playbook("converge.yml", limit="all", args=("-vv",))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "SWMTKN-" not in result.stdout
+    for node in NODES:
+        recap = next(line for line in result.stdout.splitlines() if line.startswith(f"{node} "))
+        assert "changed=0" in recap, recap
+
+
+def refused(manager, extra_vars=None, args=()):
+    before = {
+        "daemon.json": host_file_digest(manager, "/etc/docker/daemon.json"),
+        "nodes": manager.check_output("docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'"),
+    }
+    result = ansible_playbook("converge.yml", limit="all", extra_vars=extra_vars, args=args)
+    assert result.returncode != 0
+    assert "Nothing was changed" in failure_message(result.stdout)
+    assert "docker_engine :" not in result.stdout  # stopped before the first role
+    assert before == {
+        "daemon.json": host_file_digest(manager, "/etc/docker/daemon.json"),
+        "nodes": manager.check_output("docker node ls --format '{{.Hostname}} {{.ManagerStatus}}'"),
+    }
+    return failure_message(result.stdout)
+
+
+def test_an_even_number_of_managers_is_refused(manager):
+    with tempfile.TemporaryDirectory() as folder:
+        extra = Path(folder) / "two-managers.yml"
+        extra.write_text("swarm_managers:\n  hosts:\n    swarm-2:\n")
+        said = refused(manager, args=("--inventory", str(extra)))
+    assert "would have 2 managers (swarm-1, swarm-2)" in said, said
+
+
+def test_live_restore_on_a_swarm_node_is_refused(manager):
+    said = refused(manager, extra_vars={"docker_daemon_live_restore": True})
+    assert "dockerd refuses swarm mode with live-restore" in said, said
