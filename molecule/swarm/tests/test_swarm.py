@@ -91,9 +91,13 @@ def test_a_global_service_answers_on_every_node_and_across_the_overlay(probe):
     task = probe.check_output(
         "docker ps --quiet --filter label=com.docker.swarm.service.name=probe"
     )
-    addresses = probe.check_output(
-        f"docker exec {task} nslookup tasks.probe | awk '/^Address/ && !/#53/ {{print $NF}}'"
-    ).split()
+    lookup = probe.check_output(f"docker exec {task} nslookup tasks.probe")
+    # busybox prints the DNS server as "Address: 127.0.0.11:53", then one line per task.
+    addresses = [
+        line.split()[-1]
+        for line in lookup.splitlines()
+        if line.startswith("Address") and ":" not in line.split()[-1]
+    ]
     assert len(addresses) == 3, addresses
     seen = {
         probe.check_output(f"docker exec {task} wget -q -O - -T 5 http://{address}:8080/")
