@@ -29,6 +29,7 @@ help:
 	@echo "make demo-down - remove the demo's servers (their data volumes too)"
 	@echo "make benchmark - site.yml timed on 1, 4 and 8 lab servers against the floor (docs/benchmarks.md)"
 	@echo "make faults-table - docs/faults.md from the fault tests' rows (after make molecule)"
+	@echo "make role-docs - each role's README.md from its argument specs"
 	@echo "make lint | unit | molecule [SCENARIOS='docker_engine ...'] | clean-lab"
 
 test: lint unit lab integration molecule
@@ -51,6 +52,8 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lab tests molecule roles
 	$(BIN)/mypy
+	$(LAB) role-docs --check
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection >/dev/null
 
 unit: venv host-deps app-venv
 	$(BIN)/pytest
@@ -92,6 +95,11 @@ molecule-%: venv
 	if $(BIN)/molecule test -s $* 2>&1 | tee .lab/logs/molecule-$*.log | sed -u 's/^/[$*] /'; then \
 	  echo "=== $* passed in $$(( $$(date +%s) - start ))s"; \
 	else echo "=== $* FAILED after $$(( $$(date +%s) - start ))s (whole log: .lab/logs/molecule-$*.log)"; exit 1; fi
+
+# Each role's README.md from its meta/argument_specs.yml (make lint fails when one is stale).
+.PHONY: role-docs
+role-docs: venv
+	$(LAB) role-docs
 
 # The demo: two lab servers, the whole site.yml against inventory/lab, the blog's URL.
 DEMO_URL := http://127.0.0.1:18000/

@@ -16,6 +16,7 @@ from . import (
     pypi,
     registry,
     resources,
+    roledocs,
     servers,
     services,
     stack,
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--init", nargs="+", default=["/lib/systemd/systemd"], help="PID 1 command")
     down = sub.add_parser("server-down", help="remove a lab server and its engine volume")
     down.add_argument("names", nargs="+")
+    docs = sub.add_parser("role-docs", help="each role's README.md from its argument specs")
+    docs.add_argument("--check", action="store_true", help="exit 1 when a README is stale")
     sub.add_parser("demo-up", help="everything the demo needs, and its two lab servers")
     sub.add_parser("demo-down", help="remove the demo's two lab servers")
     wait = sub.add_parser("wait-http", help="wait until a URL answers 200")
@@ -116,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "server-down":
             for name in args.names:
                 servers.remove_server(name)
+        elif args.command == "role-docs":
+            stale = roledocs.main(check=args.check)
+            for path in stale:
+                print(f"{'stale' if args.check else 'written'}: {path}")
+            if args.check and stale:
+                return 1
         elif args.command == "demo-up":
             engine.ensure_engine()
             images.ensure_servers(["bookworm", "trixie"])

@@ -54,6 +54,6 @@ def test_every_option_is_described_and_typed(role: Path) -> None:
 
 
 def test_readme_documents_every_option(role: Path) -> None:
-    readme = (ROLES.parent / "README.md").read_text()
+    readme = (role / "README.md").read_text()
     options = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
     assert [name for name in options if f"`{name}`" not in readme] == []

@@ -1,0 +1,77 @@
+"""The collection others install: what goes in, its version, and documentation that is current."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+from dockyard_lab import roledocs
+
+ROOT = Path(__file__).resolve().parents[2]
+GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+MARKUP = re.compile(r"\b[CIBVOUL]\([^)]*\)")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tarfile.TarFile:
+    out = tmp_path_factory.mktemp("collection")
+    galaxy = Path(sys.executable).parent / "ansible-galaxy"
+    subprocess.run([str(galaxy), "collection", "build", "--output-path", str(out), str(ROOT)],
+                   check=True, capture_output=True)  # fmt: skip
+    (archive,) = out.glob("*.tar.gz")
+    return tarfile.open(archive)
+
+
+def test_the_collection_holds_the_roles_and_none_of_the_lab(built: tarfile.TarFile) -> None:
+    names = built.getnames()
+    top = {name.split("/")[0] for name in names}
+    assert {"roles", "README.md", "LICENSE", "CHANGELOG.md", "MANIFEST.json"} <= top
+    assert not top & {"lab", "app", "tests", "molecule", "inventory", "group_vars", ".lab", ".venv"}
+    roles = {
+        name.split("/")[1] for name in names if name.startswith("roles/") and name.count("/") >= 1
+    }
+    assert {
+        "docker_engine",
+        "docker_daemon",
+        "docker_compose",
+        "docker_swarm",
+        "django_stack",
+    } <= roles
+
+
+def test_the_namespace_is_not_a_well_known_one() -> None:
+    assert GALAXY["namespace"] not in {"ansible", "community", "docker", "geerlingguy", "dockyard"}
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", GALAXY["namespace"] + GALAXY["name"])
+
+
+def test_the_changelog_starts_with_the_collections_version() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    first = re.search(r"^## (\S+)", changelog, re.MULTILINE)
+    assert first is not None and first.group(1) == GALAXY["version"]
+
+
+def test_every_role_readme_is_generated_from_its_specs() -> None:
+    assert roledocs.main(check=True) == [], "run make role-docs"
+
+
+def test_no_ansible_markup_reaches_markdown() -> None:
+    pages = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("roles/*/README.md")]
+    leaks = {str(p.relative_to(ROOT)): MARKUP.findall(p.read_text()) for p in pages}
+    assert {page: found for page, found in leaks.items() if found} == {}
+
+
+def test_the_top_readme_stays_short() -> None:
+    assert len((ROOT / "README.md").read_bytes()) <= 12 * 1024
+
+
+def test_markup_becomes_markdown() -> None:
+    text = "Use C(docker-ce) or I(distro), B(never) V(x=1), see U(https://x.test) and L(the docs, https://d.test)."
+    assert roledocs.markdown(text) == (
+        "Use `docker-ce` or *distro*, **never** `x=1`, see <https://x.test> and "
+        "[the docs](https://d.test)."
+    )
