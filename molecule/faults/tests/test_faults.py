@@ -40,7 +40,7 @@ def fetch(path="/", timeout=180):
         try:
             with urllib.request.urlopen(URL + path, timeout=5) as response:  # noqa: S310 - http
                 return response.status, response.read().decode()
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or a read that timed out (TimeoutError)
             if time.monotonic() > deadline:
                 raise
             time.sleep(2)

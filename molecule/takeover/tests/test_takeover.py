@@ -38,7 +38,7 @@ def fetch(host, path, timeout=120):
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.status, response.read().decode()
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or a read that timed out (TimeoutError)
             if time.monotonic() > deadline:
                 raise
             time.sleep(2)
