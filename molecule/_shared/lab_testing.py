@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,18 @@ def record_fault(case: str, done: str, said: str, checked: str) -> None:
     row = {"scenario": scenario, "case": case, "done": done, "said": said, "checked": checked}
     with path.open("a", encoding="utf-8") as table:
         table.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def http_get(url: str, timeout: float = 120, read_timeout: float = 5) -> tuple[int, str]:
+    """GET a URL as a visitor would, retrying until it answers 200 or `timeout` runs out:
+    refused, reset, an error status and a read that timed out (TimeoutError, which is no
+    URLError) are all retried. Returns the status and the body."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=read_timeout) as response:  # noqa: S310
+                return response.status, response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)

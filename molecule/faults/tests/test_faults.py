@@ -12,12 +12,10 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from lab_testing import ansible_playbook, failure_message, host_file_digest, record_fault
+from lab_testing import ansible_playbook, failure_message, host_file_digest, http_get, record_fault
 
 ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
 SITE, APP = "../../site.yml", "../../playbooks/app.yml"
@@ -35,15 +33,7 @@ def name(host):
 
 def fetch(path="/", timeout=180):
     """GET a page through the published port, waiting for it to answer 200."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(URL + path, timeout=5) as response:  # noqa: S310 - http
-                return response.status, response.read().decode()
-        except OSError:  # refused, reset, or a read that timed out (TimeoutError)
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return http_get(URL + path, timeout)
 
 
 def run(playbook, host, extra_vars=None, args=()):

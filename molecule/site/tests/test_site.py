@@ -1,12 +1,9 @@
 """The whole site on two lab servers: the blog through its port, the mirror, kept data."""
 
 import json
-import time
-import urllib.error
-import urllib.request
 
 import pytest
-from lab_testing import ansible_playbook
+from lab_testing import ansible_playbook, http_get
 
 SITE = "../../site.yml"
 APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
@@ -20,16 +17,7 @@ def name(host):
 
 def fetch(host, path, timeout=120):
     """GET a page through the port the server publishes on this machine, as a visitor would."""
-    url = f"http://127.0.0.1:{PORTS[name(host)]}{path}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.status, response.read().decode()
-        except OSError:  # refused, reset, or a read that timed out (TimeoutError)
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return http_get(f"http://127.0.0.1:{PORTS[name(host)]}{path}", timeout)
 
 
 def compose(host):

@@ -4,11 +4,10 @@ import json
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from lab_testing import ansible_playbook, failure_message, host_file_digest
+from lab_testing import ansible_playbook, failure_message, host_file_digest, http_get
 
 NODES = ("swarm-1", "swarm-2", "swarm-3")
 PORT = 18080  # the probe service's host-mode port on every node
@@ -72,15 +71,7 @@ def probe(manager):
 
 
 def get(url, timeout=90):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - lab http
-                return response.read().decode().strip()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return http_get(url, timeout, read_timeout=3)[1].strip()
 
 
 def test_a_global_service_answers_on_every_node_and_across_the_overlay(probe):

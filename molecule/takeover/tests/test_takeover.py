@@ -6,12 +6,9 @@ mysql-data); takeover-b its Compose v1 project `tutorial` (volume tutorial_mysql
 
 import json
 import subprocess
-import time
-import urllib.error
-import urllib.request
 
 import pytest
-from lab_testing import ansible_playbook, failure_message, host_file_digest, record_fault
+from lab_testing import ansible_playbook, failure_message, host_file_digest, http_get, record_fault
 
 SITE = "../../site.yml"
 VOLUMES = {"takeover-a": "mysql-data", "takeover-b": "tutorial_mysql-data"}
@@ -32,16 +29,7 @@ def fetch(host, path, timeout=120):
     published = subprocess.run(
         ["docker", "port", name(host), "8000/tcp"], capture_output=True, text=True, check=True
     ).stdout.split()[0]
-    url = f"http://{published}{path}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.status, response.read().decode()
-        except OSError:  # refused, reset, or a read that timed out (TimeoutError)
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    return http_get(f"http://{published}{path}", timeout)
 
 
 def db_container(host):
