@@ -120,6 +120,11 @@ def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> No
             ["blog.example.com", "a,b"],
             "django_stack_allowed_hosts entry",
         ),
+        ("django_stack_takeover_volume", "mysql-data; rm -rf /", "django_stack_takeover_volume"),
+        ("django_stack_takeover_containers", ["mysql", "a b"], "django_stack_takeover_containers"),
+        ("django_stack_takeover_project", "Tutorial!", "django_stack_takeover_project"),
+        # The project to retire must not be the stack's own (it would retire itself).
+        ("django_stack_takeover_project", "blog", "django_stack_takeover_project is"),
     ],
 )
 def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: object,
