@@ -16,7 +16,6 @@ from . import (
     pypi,
     registry,
     resources,
-    roledocs,
     servers,
     services,
     stack,
@@ -120,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             for name in args.names:
                 servers.remove_server(name)
         elif args.command == "role-docs":
+            # PyYAML lives in the venv only: host-deps runs this CLI on bare servers.
+            from . import roledocs
+
             stale = roledocs.main(check=args.check)
             for path in stale:
                 print(f"{'stale' if args.check else 'written'}: {path}")
