@@ -50,7 +50,7 @@ lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check lab tests molecule roles
+	$(BIN)/ruff format --check lab tests molecule roles plugins
 	$(BIN)/mypy
 	$(LAB) role-docs --check
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection >/dev/null

@@ -29,7 +29,8 @@ PUBLIC_KEY_TAG = 6
 # (GnuPG exports), user IDs, user attributes and subkeys.
 KEY_PART_TAGS = {2: "signature", 6: "public key", 12: "trust", 13: "user ID",
                  14: "public subkey", 17: "user attribute"}  # fmt: skip
-BEGIN, END = "-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----END PGP PUBLIC KEY BLOCK-----"
+BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+END = "-----END PGP PUBLIC KEY BLOCK-----"
 
 
 class OpenPGPError(ValueError):
