@@ -32,6 +32,18 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"DJANGO_CSRF_TRUSTED_ORIGINS items need a scheme (https://host), got {_origin!r}"
         )
 
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (and only set this
+# when such a proxy is the sole way in, since a client could send the header itself).
+if env.get_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The site is served over HTTPS: cookies only over HTTPS, and HSTS on secure responses.
+HTTPS = env.get_bool("DJANGO_HTTPS", default=False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.get_int("DJANGO_HSTS_SECONDS", 0) if HTTPS else 0
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("DJANGO_HSTS_SECONDS must be 0 or more")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

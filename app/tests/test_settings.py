@@ -134,6 +134,8 @@ def test_sqlite_engine(run_python: RunPython, tmp_path: Path) -> None:
         ({"DB_PORT": "three"}, "DB_PORT must be an integer"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be one of"),
         ({"DJANGO_CSRF_TRUSTED_ORIGINS": "blog.example.com"}, "need a scheme"),
+        ({"DJANGO_HTTPS": "1", "DJANGO_HSTS_SECONDS": "-1"}, "DJANGO_HSTS_SECONDS must be 0"),
+        ({"DJANGO_SECURE_PROXY_SSL_HEADER": "perhaps"}, "DJANGO_SECURE_PROXY_SSL_HEADER must be"),
         ({"DB_PASSWORD_FILE": "/nonexistent/db_password"}, "DB_PASSWORD_FILE=/nonexistent"),
     ],
 )

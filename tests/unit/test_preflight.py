@@ -125,6 +125,10 @@ def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> No
         ("django_stack_takeover_project", "Tutorial!", "django_stack_takeover_project"),
         # The project to retire must not be the stack's own (it would retire itself).
         ("django_stack_takeover_project", "blog", "django_stack_takeover_project is"),
+        ("django_stack_public_url", "blog.example.com", "django_stack_public_url"),
+        ("django_stack_public_url", "https://example.com/blog/", "django_stack_public_url"),
+        # production trusts its proxy's X-Forwarded-Proto: only with a private bind address.
+        ("django_stack_web_bind_address", "0.0.0.0", "django_stack_trusted_proxy with"),  # noqa: S104
     ],
 )
 def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: object,

@@ -53,6 +53,95 @@ def test_each_example_answers_for_its_own_domain_only(host, server):
     assert get(server, "not-this-site.example.org") == 400
 
 
+# Each example's django_stack_public_url, and what its reverse proxy tells Django.
+PUBLIC = {
+    "staging1.example.com": ("http://staging1.example.com", ""),
+    "web1.example.com": ("https://blog.example.com", "https"),
+}
+EDITOR = ("probe-editor", "a-lab-only-password-1")
+# Sets the editor's password through the web container's own Django (stdin, not argv).
+MAKE_EDITOR = (
+    "from django.contrib.auth import get_user_model\n"
+    "u, _ = get_user_model().objects.get_or_create(username={user!r})\n"
+    "u.is_staff = u.is_superuser = True\n"
+    "u.set_password({password!r})\n"
+    "u.save()\n"
+)
+# A browser's admin login, request by request, on the server itself (the proxy's view):
+# the login form's CSRF cookie, the POST with Origin and Referer, then /admin/ with the
+# session. Cookies are carried by hand, whatever their Secure flag.
+LOGIN = """
+import http.client, json, urllib.parse
+host, origin, proto, user, password = {args!r}
+def call(method, path, headers, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", 8000, timeout=10)
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    r.read()
+    hsts = r.getheader("Strict-Transport-Security", "")
+    return r.status, r.getheader("Location", ""), r.msg.get_all("Set-Cookie") or [], hsts
+def cookie_header():
+    return "; ".join(k + "=" + v for k, v in jar.items())
+base = {{"Host": host}}
+if proto:
+    base["X-Forwarded-Proto"] = proto
+_, _, set_cookies, _ = call("GET", "/admin/login/", base)
+jar = dict(c.split(";")[0].split("=", 1) for c in set_cookies)
+form = urllib.parse.urlencode({{"username": user, "password": password, "next": "/admin/",
+                                "csrfmiddlewaretoken": jar["csrftoken"]}})
+headers = {{**base, "Origin": origin, "Referer": origin + "/admin/login/",
+           "Content-Type": "application/x-www-form-urlencoded",
+           "Cookie": cookie_header()}}
+status, location, login_cookies, hsts = call("POST", "/admin/login/", headers, form)
+jar.update(c.split(";")[0].split("=", 1) for c in login_cookies)
+admin, _, _, _ = call("GET", "/admin/", {{**base, "Cookie": cookie_header()}})
+print(json.dumps({{"status": status, "location": location, "admin": admin, "hsts": hsts,
+                  "secure": [c.split(";")[0].split("=")[0] for c in set_cookies + login_cookies
+                             if "secure" in c.lower().split("; ")]}}))
+"""
+
+
+def admin_login(server, host_header, origin, proto):
+    """What the blog answers to an editor logging in to the admin at `origin`."""
+    script = LOGIN.format(args=(host_header, origin, proto, *EDITOR))
+    for _ in range(5):  # a read may time out on a busy machine (the lanes of make molecule)
+        answer = server.run(f"python3 -c {shlex.quote(script)}")
+        if answer.rc == 0:
+            break
+        time.sleep(3)
+    assert answer.rc == 0, answer.stderr
+    return json.loads(answer.stdout)
+
+
+@pytest.fixture
+def editor(server):
+    web = server.check_output(
+        "docker ps --filter label=com.docker.compose.service=web --format '{{.Names}}'"
+    )
+    code = MAKE_EDITOR.format(user=EDITOR[0], password=EDITOR[1])
+    shell = f"docker exec -i {web} python manage.py shell"
+    made = server.run(f"printf %s {shlex.quote(code)} | {shell}")
+    assert made.rc == 0, made.stderr
+    return EDITOR[0]
+
+
+def test_an_editor_logs_in_to_the_admin_at_the_public_address(host, server, editor):
+    origin, proto = PUBLIC[name(host)]
+    result = admin_login(server, DOMAINS[name(host)], origin, proto)
+    assert (result["status"], result["location"], result["admin"]) == (302, "/admin/", 200)
+    if proto == "https":  # secure cookies and HSTS only where readers come over HTTPS
+        assert set(result["secure"]) >= {"csrftoken", "sessionid"}
+        assert result["hsts"] == "max-age=3600"
+    else:
+        assert (result["secure"], result["hsts"]) == ([], "")
+
+
+def test_a_login_posted_from_another_origin_is_refused(host, server, editor):
+    origin, proto = PUBLIC[name(host)]
+    evil = origin.split("://")[0] + "://attacker.example.net"
+    assert admin_login(server, DOMAINS[name(host)], evil, proto)["status"] == 403
+
+
 def test_ansible_came_over_ssh_as_deploy_and_became_root_with_sudo(server):
     journal = server.check_output("journalctl --no-pager --output cat")
     assert "Accepted publickey for deploy" in journal
