@@ -32,7 +32,22 @@ help:
 	@echo "make role-docs - each role's README.md from its argument specs"
 	@echo "make lint | unit | molecule [SCENARIOS='docker_engine ...'] | clean-lab"
 
-test: lint unit lab integration molecule
+# Each part timed; the table (.lab/times) is printed at the end, pass or fail.
+TIMES := .lab/times
+test:
+	@rm -rf $(TIMES) && mkdir -p $(TIMES)
+	@for part in lint unit lab integration molecule; do \
+	  start=$$(date +%s); \
+	  if $(MAKE) --no-print-directory $$part; then status=passed; else status=FAILED; fi; \
+	  echo "$$part $$(( $$(date +%s) - start )) $$status" >> $(TIMES)/parts; \
+	  if [ $$status = FAILED ]; then $(MAKE) --no-print-directory times; exit 1; fi; \
+	done; $(MAKE) --no-print-directory times
+
+# The table of what `make test` (and make molecule's lanes) measured.
+.PHONY: times
+times:
+	@echo "| part | seconds | result |"; echo "|---|---:|---|"
+	@cat $(TIMES)/parts $(TIMES)/scenarios 2>/dev/null | awk '{ printf "| %s | %s | %s |\n", $$1, $$2, $$3 }'
 
 # Host packages the lab needs, and an engine: the machine's own Docker when it has one
 # (any package), Debian's docker.io only where it has none (lab/dockyard_lab/engine.py).
@@ -94,7 +109,9 @@ molecule-%: venv
 	@start=$$(date +%s); \
 	if $(BIN)/molecule test -s $* 2>&1 | tee .lab/logs/molecule-$*.log | sed -u 's/^/[$*] /'; then \
 	  echo "=== $* passed in $$(( $$(date +%s) - start ))s"; \
-	else echo "=== $* FAILED after $$(( $$(date +%s) - start ))s (whole log: .lab/logs/molecule-$*.log)"; exit 1; fi
+	  mkdir -p $(TIMES); echo "molecule-$* $$(( $$(date +%s) - start )) passed" >> $(TIMES)/scenarios; \
+	else echo "=== $* FAILED after $$(( $$(date +%s) - start ))s (whole log: .lab/logs/molecule-$*.log)"; \
+	  mkdir -p $(TIMES); echo "molecule-$* $$(( $$(date +%s) - start )) FAILED" >> $(TIMES)/scenarios; exit 1; fi
 
 # Each role's README.md from its meta/argument_specs.yml (make lint fails when one is stale).
 .PHONY: role-docs
