@@ -69,6 +69,7 @@ lint: venv
 	$(BIN)/mypy
 	$(LAB) role-docs --check
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection >/dev/null
+	$(BIN)/zizmor --offline --quiet .github/workflows
 
 unit: venv host-deps app-venv
 	$(BIN)/pytest
