@@ -56,6 +56,20 @@ def test_docker_ce_source_comes_from_the_signed_repository(host):
     assert any("dockyard-lab-aptrepo" in line for line in installed[:3]), policy
 
 
+def test_a_hand_made_docker_list_is_commented_out_not_deleted(host):
+    if host.backend.get_hostname() != "engine-bookworm-ce":
+        pytest.skip("only the docker-ce server was given a hand-made source (prepare.yml)")
+    lines = host.file("/etc/apt/sources.list.d/docker.list").content_string.splitlines()
+    assert lines[0] == "# kept: the admin's own note"
+    assert lines[1].startswith("# deb [arch=amd64 signed-by=/usr/share/keyrings/")
+    assert lines[1].endswith("  # replaced by docker.sources (docker_engine role)")
+    policy = host.run("apt-cache policy docker.io")
+    assert policy.rc == 0, policy.stderr
+    assert "Conflicting values" not in policy.stdout + policy.stderr
+    keyrings = host.file("/etc/apt/keyrings")
+    assert keyrings.is_directory and keyrings.mode == 0o755
+
+
 def test_wrong_key_fingerprint_stops_before_apt_trusts_anything(host):
     if host.backend.get_hostname() != "engine-bookworm-ce":
         pytest.skip("only the docker-ce server uses the lab repository")
