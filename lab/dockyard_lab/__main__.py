@@ -13,6 +13,7 @@ from . import (
     demo,
     engine,
     images,
+    proxy,
     pypi,
     registry,
     resources,
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--force", action="store_true", help="rebuild even when current")
     sub.add_parser("aptrepo", help="build and serve the signed apt repository")
     sub.add_parser("registries", help="run the mirror and the private registry")
+    sub.add_parser("proxy", help="run the HTTP proxy (tinyproxy, with a login)")
     apps = sub.add_parser(
         "appimages", help="build the python base and MySQL-compatible database images"
     )
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             engine.ensure_engine()
             images.ensure_servers(["bookworm", "trixie"])
             print(aptrepo.ensure_aptrepo())
+        elif args.command == "proxy":
+            print(proxy.ensure_proxy())
         elif args.command == "registries":
             engine.ensure_engine()
             images.ensure_servers(["bookworm"])

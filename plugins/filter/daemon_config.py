@@ -339,6 +339,70 @@ def live_stale_keys(info: Mapping[str, Any], settings: Mapping[str, Any]) -> lis
     return sorted(live_differences(info, settings))
 
 
+# The daemon's proxy: the environment dockerd reads at start (a systemd drop-in), and how
+# `docker info` shows it: HttpProxy, HttpsProxy, NoProxy, any user and password masked.
+PROXY_FIELDS = {"HTTP_PROXY": "HttpProxy", "HTTPS_PROXY": "HttpsProxy", "NO_PROXY": "NoProxy"}
+_PROXY_SCHEMES = ("http", "https", "socks5")
+# Characters a systemd Environment= value in double quotes cannot hold as they are.
+_UNQUOTABLE = re.compile(r'[\s"\\\x00-\x1f\x7f]')
+
+
+def proxy_mask(url: str) -> str:
+    """The URL as `docker info` shows it: user and password replaced by xxxxx."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"xxxxx:xxxxx@{host}").geturl()
+
+
+def proxy_env(http: str, https: str, no_proxy: Iterable[str]) -> dict[str, str]:
+    """The variables the drop-in sets, the empty ones left out."""
+    env = {"HTTP_PROXY": http, "HTTPS_PROXY": https, "NO_PROXY": ",".join(no_proxy)}
+    return {key: value for key, value in env.items() if value}
+
+
+def proxy_errors(http: str, https: str, no_proxy: Iterable[object]) -> list[str]:
+    """Problems with the proxy settings; a URL is named only with its login masked."""
+    errors = []
+    for name, url in (("docker_daemon_http_proxy", http), ("docker_daemon_https_proxy", https)):
+        if not url:
+            continue
+        shown = proxy_mask(url) if isinstance(url, str) else repr(url)
+        if not isinstance(url, str) or _UNQUOTABLE.search(url):
+            errors.append(f"{name} {shown}: no spaces, quotes, backslashes or control characters")
+            continue
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in _PROXY_SCHEMES or not parts.hostname or port == -1:
+            errors.append(
+                f"{name} {shown}: a URL such as http://[user:password@]proxy.lan:3128 "
+                f"(scheme {', '.join(_PROXY_SCHEMES)})"
+            )
+        elif parts.path not in ("", "/") or parts.query or parts.fragment:
+            errors.append(f"{name} {shown}: no path, query or fragment")
+    for entry in no_proxy:
+        if not isinstance(entry, str) or not entry or _UNQUOTABLE.search(entry) or "," in entry:
+            errors.append(
+                f"docker_daemon_no_proxy entry {entry!r}: a host, .domain, address or CIDR"
+            )
+    return errors
+
+
+def proxy_live_problems(info: Mapping[str, Any], wanted: Mapping[str, str]) -> list[str]:
+    """How the running daemon's proxy differs from `wanted` (empty: no proxy at all)."""
+    problems = []
+    for variable, field in PROXY_FIELDS.items():
+        live = str(info.get(field) or "")
+        want = proxy_mask(wanted.get(variable, ""))
+        if live.rstrip("/") != want.rstrip("/"):
+            problems.append(f"{variable}: daemon has {live or 'none'!r}, wanted {want or 'none'!r}")
+    return problems
+
+
 class FilterModule:
     """Ansible entry point."""
 
@@ -356,4 +420,7 @@ class FilterModule:
             "docker_daemon_legacy_opts": legacy_docker_opts,
             "docker_daemon_live_problems": live_matches,
             "docker_daemon_live_stale_keys": live_stale_keys,
+            "docker_daemon_proxy_env": proxy_env,
+            "docker_daemon_proxy_errors": proxy_errors,
+            "docker_daemon_proxy_live_problems": proxy_live_problems,
         }

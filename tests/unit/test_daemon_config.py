@@ -16,6 +16,10 @@ from daemon_config import (
     merge_config,
     mirror_error,
     parse_daemon_json,
+    proxy_env,
+    proxy_errors,
+    proxy_live_problems,
+    proxy_mask,
     unit_properties,
 )
 
@@ -285,3 +289,54 @@ def test_a_daemon_still_running_the_previous_file_is_stale() -> None:
     wanted = {"registry-mirrors": ["http://m:5000"], "live-restore": True}
     assert live_stale_keys(running, wanted) == ["live-restore", "registry-mirrors"]
     assert live_stale_keys({"RegistryConfig": {}}, {}) == []
+
+
+# The daemon's proxy.
+SECRET_PROXY = "http://deploy:s3cr%40t@proxy.lan:3128"  # noqa: S105 - a test value
+
+
+def test_proxy_mask_hides_user_and_password_as_docker_info_does() -> None:
+    assert proxy_mask(SECRET_PROXY) == "http://xxxxx:xxxxx@proxy.lan:3128"
+    assert proxy_mask("http://proxy.lan:3128") == "http://proxy.lan:3128"
+
+
+def test_proxy_env_leaves_out_what_is_not_set() -> None:
+    assert proxy_env(SECRET_PROXY, "", ["localhost", ".lan"]) == {
+        "HTTP_PROXY": SECRET_PROXY,
+        "NO_PROXY": "localhost,.lan",
+    }
+    assert proxy_env("", "", []) == {}
+
+
+@pytest.mark.parametrize(
+    ("http", "no_proxy", "fragment"),
+    [
+        ("proxy.lan:3128", [], "a URL such as"),
+        ("ftp://deploy:s3cr%40t@proxy.lan:21", [], "a URL such as"),
+        ("http://deploy:s3cr%40t@proxy.lan:3128/path", [], "no path"),
+        ('http://deploy:s3cr%40t@proxy.lan:3128"', [], "no spaces, quotes"),
+        ("http://deploy:s3cr%40t@proxy.lan:99999", [], "a URL such as"),
+        ("", ["a b"], "docker_daemon_no_proxy entry"),
+        ("", ["a,b"], "docker_daemon_no_proxy entry"),
+    ],
+)
+def test_bad_proxy_settings_are_named_without_the_password(
+    http: str, no_proxy: list[str], fragment: str
+) -> None:
+    errors = proxy_errors(http, "", no_proxy)
+    assert len(errors) == 1 and fragment in errors[0], errors
+    assert "s3cr" not in errors[0]
+
+
+def test_good_proxy_settings_pass() -> None:
+    assert proxy_errors(SECRET_PROXY, "https://proxy.lan:3129", ["localhost", "10.0.0.0/8"]) == []
+
+
+def test_proxy_live_problems_compare_the_masked_values() -> None:
+    info = {"HttpProxy": "http://xxxxx:xxxxx@proxy.lan:3128", "HttpsProxy": "", "NoProxy": ""}
+    assert proxy_live_problems(info, {"HTTP_PROXY": SECRET_PROXY}) == []
+    problems = proxy_live_problems(info, {})
+    assert problems == ["HTTP_PROXY: daemon has 'http://xxxxx:xxxxx@proxy.lan:3128', wanted 'none'"]
+    assert proxy_live_problems({}, {"NO_PROXY": "localhost"}) == [
+        "NO_PROXY: daemon has 'none', wanted 'localhost'"
+    ]

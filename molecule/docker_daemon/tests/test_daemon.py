@@ -10,6 +10,9 @@ from lab_testing import ansible_playbook, host_file_digest
 MIRROR = "http://dockyard-lab-mirror:5000"
 PRIVATE = "dockyard-lab-private:5000"
 PASSWORD_FILE = Path(__file__).resolve().parents[3] / ".lab" / "private-registry-password"
+PROXY = "dockyard-lab-proxy:8888"
+PROXY_PASSWORD_FILE = Path(__file__).resolve().parents[3] / ".lab" / "proxy-password"
+PROXY_DROPIN = "/etc/systemd/system/docker.service.d/dockyard-http-proxy.conf"
 
 
 def name(host):
@@ -298,3 +301,65 @@ def test_live_restore_switched_on_with_a_restart_spares_the_containers(host):
     assert host.check_output("docker inspect --format '{{.State.StartedAt}}' sentinel") == started
     restored = ansible_playbook("converge.yml", limit=name(host))
     assert restored.returncode == 0, restored.stdout[-3000:]
+
+
+def proxy_log_lines():
+    out = subprocess.run(
+        ["docker", "exec", "dockyard-lab-proxy", "cat", "/var/log/tinyproxy/tinyproxy.log"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.splitlines()
+
+
+def test_the_daemon_pulls_through_a_proxy_with_a_login_never_printed(host):
+    if is_legacy(host):
+        pytest.skip("daemon.json servers only (the drop-in is the same in docker_opts mode)")
+    password = PROXY_PASSWORD_FILE.read_text().strip()
+    proxy = {"docker_daemon_http_proxy": f"http://dockyard:{password}@{PROXY}",
+             "docker_daemon_no_proxy": ["localhost", "127.0.0.1"]}  # fmt: skip
+    started = host.check_output("docker inspect --format '{{.State.StartedAt}}' sentinel")
+    try:
+        result = ansible_playbook("converge.yml", limit=name(host), extra_vars=proxy, args=("-vv",))
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert password not in result.stdout
+        dropin = host.file(PROXY_DROPIN)
+        assert (dropin.mode, dropin.user) == (0o600, "root")
+        info = docker_info(host)
+        assert info["HttpProxy"] == f"http://xxxxx:xxxxx@{PROXY}"
+        assert info["NoProxy"] == "localhost,127.0.0.1"
+        # The mirror is asked through the proxy: its log shows the daemon's request.
+        seen = len(proxy_log_lines())
+        pulled = host.run("docker pull busybox")
+        assert pulled.rc == 0, pulled.stderr
+        assert any("dockyard-lab-mirror:5000/v2/" in line for line in proxy_log_lines()[seen:])
+        again = ansible_playbook("converge.yml", limit=name(host), extra_vars=proxy)
+        assert again.returncode == 0 and " changed=0 " in again.stdout, again.stdout[-2000:]
+
+        # A wrong password: the proxy refuses, so the pull cannot reach the mirror.
+        wrong = {**proxy, "docker_daemon_http_proxy": f"http://dockyard:wrong-one@{PROXY}"}
+        assert ansible_playbook("converge.yml", limit=name(host), extra_vars=wrong).returncode == 0
+        refused = host.run("docker pull busybox")
+        assert refused.rc != 0
+        assert host.check_output("docker inspect --format '{{.State.Running}}' sentinel") == "true"
+    finally:
+        removed = ansible_playbook(
+            "converge.yml", limit=name(host), extra_vars={"docker_daemon_proxy_remove": True}
+        )
+        assert removed.returncode == 0, removed.stdout[-3000:]
+    assert not host.file(PROXY_DROPIN).exists
+    assert docker_info(host).get("HttpProxy", "") == ""
+    assert host.run("docker pull busybox").rc == 0
+    # Every change restarted the daemon; live-restore kept the container running throughout.
+    assert host.check_output("docker inspect --format '{{.State.StartedAt}}' sentinel") == started
+
+
+def test_a_bad_proxy_is_refused_before_any_change_without_showing_its_password(host):
+    if name(host) != "daemon-trixie":
+        pytest.skip("one server is enough")
+    result = refused(
+        host,
+        {"docker_daemon_http_proxy": "http://dockyard:hush-hush@dockyard-lab-proxy:8888/path"},
+        "docker_daemon_http_proxy http://xxxxx:xxxxx@dockyard-lab-proxy:8888/path: no path",
+    )
+    assert "hush-hush" not in result.stdout
+    assert not host.file(PROXY_DROPIN).exists
