@@ -3,6 +3,8 @@
 - dockyard-lab/python:3.11-bookworm stands in for python:3.11-slim: the blog image's base.
 - dockyard-lab/mariadb-mysql-compat:10.11 stands in for mysql:8: Debian's MariaDB 10.11
   behind an entrypoint with the official mysql image's environment contract (its README).
+- dockyard-lab/nginx:1.22 stands in for nginx: Debian 12's nginx, laid out as the official
+  image (the HTTPS front of the blog).
 
 Each is a Dockerfile folder under lab/images, built FROM the lab's bookworm server image and
 cached like the server images: the image carries a digest of its recipe (every file of the
@@ -64,6 +66,7 @@ PYTHON_BASE = ImageRecipe("dockyard-lab/python:3.11-bookworm", IMAGES_DIR / "pyt
 DB_IMAGE = ImageRecipe(
     "dockyard-lab/mariadb-mysql-compat:10.11", IMAGES_DIR / "mariadb-mysql-compat"
 )
+FRONT_IMAGE = ImageRecipe("dockyard-lab/nginx:1.22", IMAGES_DIR / "nginx")
 
 
 def image_id(tag: str) -> str:
@@ -130,8 +133,8 @@ def ensure_db_image(*, force: bool = False) -> bool:
 
 
 def ensure_app_images(*, force: bool = False) -> list[str]:
-    """Both images, built in parallel; return the tags that were built."""
-    recipes = (PYTHON_BASE, DB_IMAGE)
+    """The images, built in parallel; return the tags that were built."""
+    recipes = (PYTHON_BASE, DB_IMAGE, FRONT_IMAGE)
     ensure_servers(sorted({r.base_suite for r in recipes}))
     with ThreadPoolExecutor(max_workers=len(recipes)) as pool:
         futures = [(r, pool.submit(_ensure_built, r, force)) for r in recipes]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import LABEL, appimages, pypi, registry
+from . import LABEL, appimages, pypi, registry, tls
 from .images import RECIPE_LABEL, image_label
 from .run import log, run
 from .services import NETWORK, PROJECT_ROOT
@@ -70,6 +70,14 @@ def ensure_stack() -> None:
         "10.11",
         force=appimages.DB_IMAGE.tag in built,
     )
+    registry.push(
+        registry.MIRROR,
+        appimages.FRONT_IMAGE.tag,
+        "lab/nginx",
+        "1.22",
+        force=appimages.FRONT_IMAGE.tag in built,
+    )
+    tls.ensure_certificate(tls.PUBLIC_NAMES)
     rebuilt = ensure_blog_image()
     registry.push(registry.PRIVATE, BLOG_TAG, "lab/blog", "latest", force=rebuilt)
     # Where inventory/production expects its release (registry.example.com/blog/web:1.0.0):

@@ -18,6 +18,9 @@ STRONG = {
     "vault_django_stack_db_root_password": "Zq8r-another-long-random-one",
     "vault_django_stack_secret_key": "x" * 10 + "-a-fifty-character-django-secret-key-value-",
     "vault_registry_password": "token-for-the-registry",
+    # The production example's HTTPS front (only their PEM markers are checked here).
+    "vault_django_stack_tls_certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END ...",
+    "vault_django_stack_tls_key": "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----",
 }
 
 
@@ -128,7 +131,15 @@ def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> No
         ("django_stack_public_url", "blog.example.com", "django_stack_public_url"),
         ("django_stack_public_url", "https://example.com/blog/", "django_stack_public_url"),
         # production trusts its proxy's X-Forwarded-Proto: only with a private bind address.
-        ("django_stack_web_bind_address", "0.0.0.0", "django_stack_trusted_proxy with"),  # noqa: S104
+        # production's HTTPS front: only with a private bind, a certificate and a key.
+        ("django_stack_web_bind_address", "0.0.0.0", "django_stack_https_front with"),  # noqa: S104
+        ("django_stack_public_url", "http://blog.example.com", "django_stack_https_front without"),
+        (
+            "vault_django_stack_tls_certificate",
+            "change this: the PEM",
+            "django_stack_tls_certificate",
+        ),
+        ("vault_django_stack_tls_key", "not a key", "django_stack_tls_key (a PEM"),
     ],
 )
 def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: object,

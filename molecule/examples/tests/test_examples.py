@@ -7,6 +7,7 @@ every playbook run goes through SSH as the examples' deploy user.
 import json
 import shlex
 import time
+from pathlib import Path
 
 import pytest
 import testinfra
@@ -53,11 +54,13 @@ def test_each_example_answers_for_its_own_domain_only(host, server):
     assert get(server, "not-this-site.example.org") == 400
 
 
-# Each example's django_stack_public_url, and what its reverse proxy tells Django.
+# Each example's django_stack_public_url: staging over plain HTTP to the web container,
+# production through its HTTPS front (nginx in the compose project, TLS on port 443).
 PUBLIC = {
-    "staging1.example.com": ("http://staging1.example.com", ""),
-    "web1.example.com": ("https://blog.example.com", "https"),
+    "staging1.example.com": "http://staging1.example.com",
+    "web1.example.com": "https://blog.example.com",
 }
+LAB_CA = Path(__file__).resolve().parents[3] / ".lab" / "tls" / "ca.pem"
 EDITOR = ("probe-editor", "a-lab-only-password-1")
 # Sets the editor's password through the web container's own Django (stdin, not argv).
 MAKE_EDITOR = (
@@ -67,43 +70,54 @@ MAKE_EDITOR = (
     "u.set_password({password!r})\n"
     "u.save()\n"
 )
-# A browser's admin login, request by request, on the server itself (the proxy's view):
-# the login form's CSRF cookie, the POST with Origin and Referer, then /admin/ with the
-# session. Cookies are carried by hand, whatever their Secure flag.
-LOGIN = """
-import http.client, json, urllib.parse
-host, origin, proto, user, password = {args!r}
+# A browser's requests, made on the server itself: to the web container's port over HTTP,
+# or to the front's port 443 over TLS, checked against the lab CA alone for the public name.
+CLIENT = """
+import http.client, json, socket, ssl, urllib.parse
+url, cadata = {args!r}
+parts = urllib.parse.urlsplit(url)
+class Front(http.client.HTTPSConnection):
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", 443), 10)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 def call(method, path, headers, body=None):
-    c = http.client.HTTPConnection("127.0.0.1", 8000, timeout=10)
+    if parts.scheme == "https":
+        trust = ssl.create_default_context(cadata=cadata)
+        c = Front(parts.hostname, 443, timeout=10, context=trust)
+    else:
+        c = http.client.HTTPConnection("127.0.0.1", 8000, timeout=10)
+        headers = {{"Host": parts.hostname, **headers}}
     c.request(method, path, body=body, headers=headers)
     r = c.getresponse()
     r.read()
     hsts = r.getheader("Strict-Transport-Security", "")
     return r.status, r.getheader("Location", ""), r.msg.get_all("Set-Cookie") or [], hsts
+"""
+# The admin login, request by request: the form's CSRF cookie, the POST with Origin and
+# Referer, then /admin/ with the session. Cookies are carried by hand.
+LOGIN = (
+    CLIENT
+    + """
+origin, user, password = {login!r}
 def cookie_header():
     return "; ".join(k + "=" + v for k, v in jar.items())
-base = {{"Host": host}}
-if proto:
-    base["X-Forwarded-Proto"] = proto
-_, _, set_cookies, _ = call("GET", "/admin/login/", base)
+_, _, set_cookies, _ = call("GET", "/admin/login/", {{}})
 jar = dict(c.split(";")[0].split("=", 1) for c in set_cookies)
 form = urllib.parse.urlencode({{"username": user, "password": password, "next": "/admin/",
                                 "csrfmiddlewaretoken": jar["csrftoken"]}})
-headers = {{**base, "Origin": origin, "Referer": origin + "/admin/login/",
-           "Content-Type": "application/x-www-form-urlencoded",
-           "Cookie": cookie_header()}}
+headers = {{"Origin": origin, "Referer": origin + "/admin/login/",
+           "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header()}}
 status, location, login_cookies, hsts = call("POST", "/admin/login/", headers, form)
 jar.update(c.split(";")[0].split("=", 1) for c in login_cookies)
-admin, _, _, _ = call("GET", "/admin/", {{**base, "Cookie": cookie_header()}})
+admin, _, _, _ = call("GET", "/admin/", {{"Cookie": cookie_header()}})
 print(json.dumps({{"status": status, "location": location, "admin": admin, "hsts": hsts,
                   "secure": [c.split(";")[0].split("=")[0] for c in set_cookies + login_cookies
                              if "secure" in c.lower().split("; ")]}}))
 """
+)
 
 
-def admin_login(server, host_header, origin, proto):
-    """What the blog answers to an editor logging in to the admin at `origin`."""
-    script = LOGIN.format(args=(host_header, origin, proto, *EDITOR))
+def run_script(server, script):
     for _ in range(5):  # a read may time out on a busy machine (the lanes of make molecule)
         answer = server.run(f"python3 -c {shlex.quote(script)}")
         if answer.rc == 0:
@@ -111,6 +125,12 @@ def admin_login(server, host_header, origin, proto):
         time.sleep(3)
     assert answer.rc == 0, answer.stderr
     return json.loads(answer.stdout)
+
+
+def admin_login(server, url, origin):
+    """What the blog at `url` answers to an editor logging in with `origin`."""
+    script = LOGIN.format(args=(url, LAB_CA.read_text()), login=(origin, *EDITOR))
+    return run_script(server, script)
 
 
 @pytest.fixture
@@ -126,10 +146,10 @@ def editor(server):
 
 
 def test_an_editor_logs_in_to_the_admin_at_the_public_address(host, server, editor):
-    origin, proto = PUBLIC[name(host)]
-    result = admin_login(server, DOMAINS[name(host)], origin, proto)
+    url = PUBLIC[name(host)]
+    result = admin_login(server, url, url)
     assert (result["status"], result["location"], result["admin"]) == (302, "/admin/", 200)
-    if proto == "https":  # secure cookies and HSTS only where readers come over HTTPS
+    if url.startswith("https://"):  # secure cookies and HSTS only where readers use HTTPS
         assert set(result["secure"]) >= {"csrftoken", "sessionid"}
         assert result["hsts"] == "max-age=3600"
     else:
@@ -137,9 +157,28 @@ def test_an_editor_logs_in_to_the_admin_at_the_public_address(host, server, edit
 
 
 def test_a_login_posted_from_another_origin_is_refused(host, server, editor):
-    origin, proto = PUBLIC[name(host)]
-    evil = origin.split("://")[0] + "://attacker.example.net"
-    assert admin_login(server, DOMAINS[name(host)], evil, proto)["status"] == 403
+    url = PUBLIC[name(host)]
+    evil = url.split("://")[0] + "://attacker.example.net"
+    assert admin_login(server, url, evil)["status"] == 403
+
+
+def test_production_is_served_over_tls_for_its_name_and_redirects_plain_http(host, server):
+    if name(host) != "web1.example.com":
+        pytest.skip("only the production example has the HTTPS front")
+    check = CLIENT + "print(json.dumps(call('GET', '/', {{}})[:2]))"
+    status = run_script(server, check.format(args=("https://blog.example.com", LAB_CA.read_text())))
+    assert status == [200, ""]
+    redirect = server.run("python3 -c " + shlex.quote(
+        "import http.client; c = http.client.HTTPConnection('127.0.0.1', 80, timeout=10); "
+        "c.request('GET', '/about?x=1', headers={'Host': 'blog.example.com'}); "
+        "r = c.getresponse(); print(r.status, r.getheader('Location'))"
+    ))  # fmt: skip
+    assert redirect.stdout.split() == ["301", "https://blog.example.com/about?x=1"]
+    # The front is the only way in from outside: the web container listens on loopback.
+    ports = server.check_output(
+        "docker ps --filter label=com.docker.compose.service=web --format '{{.Ports}}'"
+    )
+    assert ports.startswith("127.0.0.1:8000->")
 
 
 def test_ansible_came_over_ssh_as_deploy_and_became_root_with_sudo(server):
