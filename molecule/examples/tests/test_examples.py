@@ -221,3 +221,32 @@ def test_a_dry_run_over_ssh_on_the_converged_example_changes_nothing(host):
     )
     assert out.returncode == 0, out.stdout[-3000:]
     assert " changed=0 " in recap and " failed=0 " in recap, recap
+
+
+def test_a_front_port_held_by_another_server_stops_the_deploy_before_any_change(host, server):
+    if name(host) != "web1.example.com":
+        pytest.skip("only the production example has the HTTPS front")
+    ids = (
+        "docker ps --quiet --filter label=com.docker.compose.project=blog"
+        " --filter label=com.docker.compose.service={}"
+    )
+    listening = "python3 -c \"import socket; socket.create_connection(('127.0.0.1', 80), 2)\""
+    server.check_output(f"docker rm --force $({ids.format('front')})")
+    web = server.check_output(ids.format("web"))
+    server.check_output("systemd-run --unit=squatter python3 -m http.server 80")
+    try:
+        for _ in range(10):  # until it listens
+            if server.run(listening).rc == 0:
+                break
+            time.sleep(1)
+        out = ansible_playbook(SITE, limit=name(host))
+        assert out.returncode != 0
+        assert "Port(s) 80 on web1.example.com already taken by python3" in out.stdout
+        assert "Nothing was changed" in out.stdout
+        assert server.check_output(ids.format("web")) == web
+        assert server.check_output(ids.format("front")) == ""
+    finally:
+        server.run("systemctl stop squatter")
+    again = ansible_playbook(SITE, limit=name(host))
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert server.check_output(ids.format("front")) != ""
