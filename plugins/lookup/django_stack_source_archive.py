@@ -5,14 +5,14 @@ blog's fifty files through `docker exec`, and the same again on every re-run jus
 compare checksums). One archive costs one. The archive is reproducible, so `copy` sees
 the same checksum while the source is unchanged and the host's image is not rebuilt:
 entries are sorted, owned by 0:0 with normalised modes and a fixed mtime, and the paths
-the context's `.dockerignore` excludes are left out, as `docker build` would.
+the context's `.dockerignore` excludes are left out, as `docker build` would: matched by
+the Docker SDK's own matcher, exceptions (`!pattern`) included.
 
     src: "{{ lookup('django_stack_source_archive', django_stack_build_context) }}"
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import io
 import os
@@ -42,52 +42,34 @@ class SourceArchiveError(ValueError):
     """The context cannot be packed as docker build would send it."""
 
 
-# docker build always sends these, whatever .dockerignore says.
-ALWAYS_SENT = frozenset({"Dockerfile", ".dockerignore"})
-
-
 def ignore_patterns(context: Path) -> list[str]:
-    """The exclusion patterns of the context's .dockerignore (none when it has none).
-
-    Exceptions (`!pattern`) are not supported: rather than guess, refuse.
-    """
+    """The patterns of the context's .dockerignore, exceptions (`!pattern`) included, read
+    as the Docker SDK reads them (none when the context has no .dockerignore)."""
     path = context / ".dockerignore"
     if not path.is_file():
         return []
-    patterns = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("!"):
-            msg = f"{path}: exception patterns ('{line}') are not supported"
-            raise SourceArchiveError(msg)
-        patterns.append(line.strip("/"))
-    return patterns
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
-def matches(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    """Go's filepath.Match per path element, plus `**` for any number of elements."""
-    if not pattern:
-        return not parts
-    if pattern[0] == "**":
-        return any(matches(parts[n:], pattern[1:]) for n in range(len(parts) + 1))
-    return (
-        bool(parts)
-        and fnmatch.fnmatchcase(parts[0], pattern[0])
-        and matches(parts[1:], pattern[1:])
-    )
+def _pattern_matcher(patterns: list[str]) -> Any:  # noqa: ANN401 - the SDK is untyped
+    """The Docker SDK's own .dockerignore matcher (what docker-py's build sends)."""
+    try:
+        from docker.utils.build import PatternMatcher
+    except ImportError as error:
+        msg = (
+            "reading the build context's .dockerignore needs the Docker SDK for Python on the "
+            "controller (pip install docker), as building the web image on the host does"
+        )
+        raise SourceArchiveError(msg) from error
+    # The Dockerfile is always sent, whatever .dockerignore says (.dockerignore too: the
+    # matcher adds that exception itself).
+    return PatternMatcher([*patterns, "!Dockerfile"])
 
 
 def is_ignored(relative: PurePosixPath, patterns: list[str]) -> bool:
-    """Whether a path (or one of its parent directories) matches a .dockerignore pattern."""
-    if str(relative) in ALWAYS_SENT:
-        return False
-    return any(
-        matches(relative.parts[: n + 1], tuple(pattern.split("/")))
-        for pattern in patterns
-        for n in range(len(relative.parts))
-    )
+    """Whether .dockerignore `patterns` leave the path out of the build context."""
+    return bool(_pattern_matcher(patterns).matches(str(relative)))
 
 
 def context_files(context: Path) -> list[PurePosixPath]:
@@ -95,13 +77,9 @@ def context_files(context: Path) -> list[PurePosixPath]:
     if not context.is_dir():
         msg = f"the build context {context} is not a directory on the controller"
         raise SourceArchiveError(msg)
-    patterns = ignore_patterns(context)
-    found = []
-    for root, dirs, files in os.walk(context):
-        base = PurePosixPath(Path(root).relative_to(context).as_posix())
-        dirs[:] = [d for d in dirs if not is_ignored(base / d, patterns)]
-        found += [base / f for f in files if not is_ignored(base / f, patterns)]
-    return sorted(found)
+    matcher = _pattern_matcher(ignore_patterns(context))
+    kept = (PurePosixPath(Path(path).as_posix()) for path in matcher.walk(str(context)))
+    return sorted(path for path in kept if (context / path).is_file())
 
 
 def archive_bytes(context: Path) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tarfile
 from pathlib import Path, PurePosixPath
 
@@ -93,10 +94,20 @@ def test_pattern_matching_follows_docker(path: str, pattern: str, ignored: bool)
     assert is_ignored(PurePosixPath(path), [pattern]) is ignored
 
 
-def test_exception_patterns_are_refused_rather_than_guessed(tmp_path: Path) -> None:
+def test_exception_patterns_bring_a_file_back(tmp_path: Path) -> None:
     context = make_context(tmp_path / "ctx", "tests/\n!tests/keep.py\n")
-    with pytest.raises(ValueError, match="exception patterns"):
-        archive_bytes(context)
+    (context / "tests" / "keep.py").write_text("KEEP = 1\n")
+    kept = names(archive_bytes(context), tmp_path)
+    assert "tests/keep.py" in kept
+    assert "tests/test_app.py" not in kept
+
+
+def test_without_the_docker_sdk_the_error_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "docker.utils.build", None)
+    with pytest.raises(SourceArchiveError, match=r"Docker SDK for Python on the controller"):
+        archive_bytes(make_context(tmp_path / "ctx", "tests/\n"))
 
 
 def test_a_missing_context_is_a_clear_error(tmp_path: Path) -> None:
