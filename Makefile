@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV := .venv
 APP_VENV := .venv-app
+GALAXY_VENV := .venv-galaxy
+COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -20,7 +22,7 @@ SCENARIOS ?= $(filter $(ALL_SCENARIOS),$(SCENARIO_ORDER)) $(filter-out $(SCENARI
 MOLECULE_LANES ?= 3
 DOCKYARD_PULL_IMAGES ?= 0
 
-.PHONY: help test lint unit lab integration molecule host-deps venv app-venv clean-lab demo demo-down
+.PHONY: help test lint unit lab integration molecule host-deps venv app-venv galaxy-venv clean-lab demo demo-down
 
 help:
 	@echo "make test   - lint, unit tests, lab images, every Molecule scenario (what CI runs)"
@@ -61,7 +63,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-lint: venv
+lint: venv galaxy-venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/ruff check .
@@ -69,11 +71,24 @@ lint: venv
 	$(BIN)/mypy
 	$(LAB) role-docs --check
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection >/dev/null
+	@# Galaxy's own import checks (metadata, documentation of every plugin): any ERROR fails.
+	PATH=$(CURDIR)/$(GALAXY_VENV)/bin:$$PATH GALAXY_IMPORTER_CONFIG=.config/galaxy-importer.cfg \
+	  $(GALAXY_VENV)/bin/python -m galaxy_importer.main \
+	  .cache/collection/dockyard_blog-hosts-$(COLLECTION_VERSION).tar.gz > .cache/galaxy-importer.log 2>&1; \
+	  status=$$?; cat .cache/galaxy-importer.log; \
+	  [ $$status = 0 ] && ! grep -q "ERROR:" .cache/galaxy-importer.log
 	$(BIN)/zizmor --offline --quiet .github/workflows
 
 unit: venv host-deps app-venv
 	$(BIN)/pytest
 	cd app && ../$(APP_VENV)/bin/pytest -q -p no:cacheprovider
+
+galaxy-venv: $(GALAXY_VENV)/.installed
+
+$(GALAXY_VENV)/.installed: requirements-galaxy.txt
+	python3 -m venv $(GALAXY_VENV)
+	$(GALAXY_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-galaxy.txt
+	touch $@
 
 app-venv: $(APP_VENV)/.installed
 

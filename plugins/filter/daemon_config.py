@@ -414,7 +414,6 @@ class FilterModule:
             "docker_daemon_changed_keys": changed_keys,
             "docker_daemon_apply_action": apply_action,
             "docker_daemon_clashes": clashes,
-            "docker_daemon_exec_start": unit_exec_start,
             "docker_daemon_unit_properties": unit_properties,
             "docker_daemon_opts_value": docker_opts_value,
             "docker_daemon_legacy_opts": legacy_docker_opts,

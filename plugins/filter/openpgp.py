@@ -171,7 +171,6 @@ class FilterModule:
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
-            "openpgp_fingerprint": openpgp_fingerprint,
             "openpgp_fingerprints": openpgp_fingerprints,
             "openpgp_single_key": openpgp_single_key,
             "normalize_fingerprint": normalize_fingerprint,
