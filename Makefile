@@ -72,11 +72,13 @@ lint: venv galaxy-venv
 	$(LAB) role-docs --check
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection >/dev/null
 	@# Galaxy's own import checks (metadata, documentation of every plugin): any ERROR fails.
-	PATH=$(CURDIR)/$(GALAXY_VENV)/bin:$$PATH GALAXY_IMPORTER_CONFIG=.config/galaxy-importer.cfg \
-	  $(GALAXY_VENV)/bin/python -m galaxy_importer.main \
-	  .cache/collection/dockyard_blog-hosts-$(COLLECTION_VERSION).tar.gz > .cache/galaxy-importer.log 2>&1; \
-	  status=$$?; cat .cache/galaxy-importer.log; \
-	  [ $$status = 0 ] && ! grep -q "ERROR:" .cache/galaxy-importer.log
+	@# It writes importer_result.json where it runs: in .cache, not in the repository.
+	cd .cache && PATH=$(CURDIR)/$(GALAXY_VENV)/bin:$$PATH \
+	  GALAXY_IMPORTER_CONFIG=$(CURDIR)/.config/galaxy-importer.cfg \
+	  $(CURDIR)/$(GALAXY_VENV)/bin/python -m galaxy_importer.main \
+	  collection/dockyard_blog-hosts-$(COLLECTION_VERSION).tar.gz > galaxy-importer.log 2>&1; \
+	  status=$$?; cat galaxy-importer.log; \
+	  [ $$status = 0 ] && ! grep -q "ERROR:" galaxy-importer.log
 	$(BIN)/zizmor --offline --quiet .github/workflows
 
 unit: venv host-deps app-venv
