@@ -19,6 +19,15 @@ def test_listed_user_reaches_the_engine_through_the_group(host):
     assert out.stdout.strip()
 
 
+def test_exclusive_membership_takes_out_whoever_is_not_listed(host):
+    members = host.check_output("getent group docker").split(":")[3].split(",")
+    if host.backend.get_hostname() == "engine-trixie":
+        assert members == ["deploy"]  # "intruder" was put in by prepare.yml
+        assert host.user("intruder").exists  # the account itself is untouched
+    else:
+        assert "deploy" in members
+
+
 def test_container_runs_on_the_engine(host):
     if host.file("/root/busybox.tar").exists:  # the offline lab: nothing can be pulled
         host.run_test("docker load --input /root/busybox.tar")
