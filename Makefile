@@ -22,7 +22,7 @@ SCENARIOS ?= $(filter $(ALL_SCENARIOS),$(SCENARIO_ORDER)) $(filter-out $(SCENARI
 MOLECULE_LANES ?= 3
 DOCKYARD_PULL_IMAGES ?= 0
 
-.PHONY: help test lint unit lab integration molecule host-deps venv app-venv galaxy-venv clean-lab demo demo-down
+.PHONY: help test lint unit lab integration molecule host-deps venv app-venv galaxy-venv browser-deps clean-lab demo demo-down
 
 help:
 	@echo "make test   - lint, unit tests, lab images, every Molecule scenario (what CI runs)"
@@ -55,6 +55,10 @@ times:
 # (any package), Debian's docker.io only where it has none (lab/dockyard_lab/engine.py).
 host-deps: venv
 	$(LAB) host-deps
+
+# Chromium and its driver for the examples scenario's browser test (not for make demo).
+browser-deps: venv
+	$(LAB) browser-deps
 
 venv: $(VENV)/.installed
 
@@ -108,7 +112,7 @@ lab: venv host-deps
 integration: venv lab
 	$(BIN)/pytest tests/integration
 
-molecule: venv lab
+molecule: venv lab browser-deps
 	@for s in $(PULL_SCENARIOS); do \
 	  if [ "$(DOCKYARD_PULL_IMAGES)" = 1 ]; then $(BIN)/molecule test -s $$s; \
 	  else echo "SKIPPED molecule scenario $$s: it pulls a RHEL-family image from a public registry," \

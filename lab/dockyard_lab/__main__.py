@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "host-deps", help="install the lab's host packages and make sure an engine answers"
     )
+    sub.add_parser("browser-deps", help="install chromium and its driver (the browser tests)")
     build = sub.add_parser("images", help="build the server images that are missing or stale")
     build.add_argument("suites", nargs="*", default=list(images.SUITES), help="Debian suites")
     build.add_argument("--force", action="store_true", help="rebuild even when current")
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "host-deps":
             engine.ensure_host_packages()
             engine.ensure_engine()
+        elif args.command == "browser-deps":
+            engine.ensure_browser_packages()
         elif args.command == "images":
             engine.ensure_engine()
             images.ensure_servers(args.suites, force=args.force)

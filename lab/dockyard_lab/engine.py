@@ -34,6 +34,9 @@ def _systemd_is_pid1() -> bool:
 ENGINE_PACKAGES = ("docker.io", "docker-ce", "moby-engine", "docker-engine")
 # What the lab needs besides an engine: image building and the apt repository.
 HOST_PACKAGES = ("debootstrap", "apt-utils", "gnupg", "make")
+# The browser the examples scenario drives (make molecule only; make demo never installs it),
+# and a font with Chinese glyphs for its screenshots.
+BROWSER_PACKAGES = ("chromium", "chromium-driver", "fonts-wqy-zenhei")
 
 
 def installed_packages(names: tuple[str, ...]) -> set[str]:
@@ -77,9 +80,20 @@ def ensure_host_packages() -> None:
         _apt_install(missing)
 
 
-def _apt_install(names: list[str]) -> None:
+def ensure_browser_packages() -> None:
+    """Debian's chromium and its driver, for the browser tests."""
+    missing = [n for n in BROWSER_PACKAGES if n not in installed_packages(BROWSER_PACKAGES)]
+    if missing:
+        log(f"installing the browser: {' '.join(missing)}")
+        _apt_install(missing, recommends=False)
+
+
+def _apt_install(names: list[str], *, recommends: bool = True) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *names]):
+    install = ["apt-get", "install", "-y", "-q"]
+    if not recommends:
+        install.append("--no-install-recommends")
+    for argv in (["apt-get", "update", "-q"], [*install, *names]):
         subprocess.run(argv, check=True, env=env)
 
 

@@ -6,12 +6,16 @@ every playbook run goes through SSH as the examples' deploy user.
 
 import json
 import shlex
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import testinfra
+from lab_browser import Steps, browser, log_out, stylesheet_rules, wait_for, write_a_post
 from lab_testing import ansible_playbook
+from selenium.webdriver.common.by import By
 
 SITE = "../../site.yml"
 # Each example's own domain (django_stack_allowed_hosts) and where its blog listens.
@@ -160,6 +164,52 @@ def test_a_login_posted_from_another_origin_is_refused(host, server, editor):
     url = PUBLIC[name(host)]
     evil = url.split("://")[0] + "://attacker.example.net"
     assert admin_login(server, url, evil)["status"] == 403
+
+
+# What a reader's browser opens: the name, and where the lab's chromium finds it.
+BROWSED = {
+    "staging1.example.com": ("staging1.example.com", "http://staging1.example.com:8000"),
+    "web1.example.com": ("blog.example.com", "https://blog.example.com"),
+}
+LAB_CERT = LAB_CA.parent / "blog.example.com.pem"
+SHOTS = LAB_CA.parents[1] / "screenshots" / "examples"
+
+
+def lab_address(server_name):
+    out = subprocess.run(
+        ["docker", "inspect", "--format",
+         "{{(index .NetworkSettings.Networks \"dockyard-lab\").IPAddress}}", server_name],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.strip()
+
+
+def test_a_browser_writes_a_post_in_the_admin_and_reads_it_on_the_site(host, editor):
+    public, base = BROWSED[name(host)]
+    title = f"浏览器写的文章 {time.time_ns()}"
+    body = "这是一篇用真正的浏览器写的文章。"
+    certificate = LAB_CERT if base.startswith("https://") else None
+    shutil.rmtree(SHOTS / name(host), ignore_errors=True)
+    with browser(public, lab_address(name(host)), certificate) as driver:
+        steps = Steps(driver, SHOTS / name(host))
+        driver.get(base + "/")
+        wait_for(driver, "header h1")
+        # The page's own style applies (body max-width 42rem).
+        assert driver.execute_script("return getComputedStyle(document.body).maxWidth") == "672px"
+        steps.shot("front-page")
+        write_a_post(driver, base, steps, EDITOR[0], EDITOR[1], title, body)
+        # The admin's stylesheet came through (static files served by the web container).
+        assert stylesheet_rules(driver, "/static/admin/css/base") > 50
+        driver.get(base + "/")
+        wait_for(driver, "ul.posts")
+        driver.find_element(By.LINK_TEXT, title).click()
+        wait_for(driver, "main")
+        assert driver.current_url.startswith(base + "/posts/browser-")
+        assert title in driver.page_source and body in driver.page_source
+        steps.shot("post-page")
+        log_out(driver, base, steps)
+        assert driver.find_element(By.CSS_SELECTOR, "#content h1").text == "Logged out"
+    assert len(list((SHOTS / name(host)).glob("*.png"))) >= 7
 
 
 def test_production_is_served_over_tls_for_its_name_and_redirects_plain_http(host, server):
