@@ -13,6 +13,7 @@ PASSWORD_FILE = Path(__file__).resolve().parents[3] / ".lab" / "private-registry
 PROXY = "dockyard-lab-proxy:8888"
 PROXY_PASSWORD_FILE = Path(__file__).resolve().parents[3] / ".lab" / "proxy-password"
 PROXY_DROPIN = "/etc/systemd/system/docker.service.d/dockyard-http-proxy.conf"
+PROXY_ENV = "/etc/docker/dockyard-proxy.env"
 
 
 def name(host):
@@ -322,8 +323,12 @@ def test_the_daemon_pulls_through_a_proxy_with_a_login_never_printed(host):
         result = ansible_playbook("converge.yml", limit=name(host), extra_vars=proxy, args=("-vv",))
         assert result.returncode == 0, result.stdout[-3000:]
         assert password not in result.stdout
-        dropin = host.file(PROXY_DROPIN)
-        assert (dropin.mode, dropin.user) == (0o600, "root")
+        settings = host.file(PROXY_ENV)
+        assert (settings.mode, settings.user) == (0o600, "root")
+        assert password not in host.file(PROXY_DROPIN).content_string
+        # What any user may read of the unit shows the file, never the values.
+        shown = host.check_output("systemctl show docker --property=Environment,EnvironmentFiles")
+        assert PROXY_ENV in shown and password not in shown
         info = docker_info(host)
         assert info["HttpProxy"] == f"http://xxxxx:xxxxx@{PROXY}"
         assert info["NoProxy"] == "localhost,127.0.0.1"
@@ -346,7 +351,7 @@ def test_the_daemon_pulls_through_a_proxy_with_a_login_never_printed(host):
             "converge.yml", limit=name(host), extra_vars={"docker_daemon_proxy_remove": True}
         )
         assert removed.returncode == 0, removed.stdout[-3000:]
-    assert not host.file(PROXY_DROPIN).exists
+    assert not host.file(PROXY_DROPIN).exists and not host.file(PROXY_ENV).exists
     assert docker_info(host).get("HttpProxy", "") == ""
     assert host.run("docker pull busybox").rc == 0
     # Every change restarted the daemon; live-restore kept the container running throughout.
