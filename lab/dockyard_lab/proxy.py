@@ -8,13 +8,12 @@ it answer 407, so a pull that needs it fails.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import subprocess
 
 from . import LABEL
 from .images import RECIPE_LABEL, ServerRecipe, image_label
 from .run import log
-from .services import STATE_DIR, ensure_service
+from .services import STATE_DIR, ensure_service, throwaway_secret
 
 NAME = "dockyard-lab-proxy"
 PORT = 8888
@@ -33,12 +32,7 @@ EXPOSE {PORT}
 
 def password() -> str:
     """The proxy's throwaway password, generated once per lab."""
-    path = STATE_DIR / "proxy-password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(18))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return throwaway_secret("proxy-password")
 
 
 def config(secret: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
 import subprocess
 import urllib.error
 import urllib.request
@@ -21,7 +20,7 @@ from pathlib import Path
 from . import LABEL
 from .images import BUSYBOX_TAG, RECIPE_LABEL, ServerRecipe, image_label
 from .run import log, run
-from .services import STATE_DIR, ensure_service, wait_http
+from .services import STATE_DIR, ensure_service, throwaway_secret, wait_http
 
 IMAGE = "dockyard-lab/registry:latest"
 DOCKERFILE = f"""\
@@ -106,12 +105,7 @@ def ensure_image() -> None:
 
 def private_password() -> str:
     """The private registry's throwaway password, generated once per lab."""
-    path = STATE_DIR / "private-registry-password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(18))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return throwaway_secret("private-registry-password")
 
 
 def ensure_registry(registry: Registry) -> None:

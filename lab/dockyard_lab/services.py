@@ -111,3 +111,13 @@ def wait_http(url: str, timeout: float = 30.0, *, ok_only: bool = False) -> None
             last = str(exc)
         time.sleep(0.3)
     raise LabError(f"{url} did not answer within {timeout:.0f}s: {last}")
+
+
+def throwaway_secret(filename: str) -> str:
+    """A lab service's throwaway secret under .lab/, generated once per lab (0600)."""
+    path = STATE_DIR / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(18))
+        path.chmod(0o600)
+    return path.read_text().strip()
