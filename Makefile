@@ -50,6 +50,13 @@ test:
 times:
 	@echo "| part | seconds | result |"; echo "|---|---:|---|"
 	@{ cat $(TIMES)/parts $(TIMES)/scenarios 2>/dev/null || true; } | awk '{ printf "| %s | %s | %s |\n", $$1, $$2, $$3 }'
+	@# A failed scenario's test summary, last, where a CI log's tail shows it.
+	@for s in $$(awk '$$3 == "FAILED" && $$1 ~ /^molecule-/ { sub(/^molecule-/, "", $$1); print $$1 }' \
+	    $(TIMES)/scenarios 2>/dev/null); do \
+	  echo "--- $$s: what failed (whole log: .lab/logs/molecule-$$s.log)"; \
+	  sed -n '/short test summary info/,$$p' .lab/logs/molecule-$$s.log | cut -c1-400 | head -30; \
+	  grep -E '^(fatal|failed): \[' .lab/logs/molecule-$$s.log | cut -c1-400 | tail -5 || true; \
+	done
 
 # Host packages the lab needs, and an engine: the machine's own Docker when it has one
 # (any package), Debian's docker.io only where it has none (lab/dockyard_lab/engine.py).

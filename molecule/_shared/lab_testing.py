@@ -10,6 +10,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+import testinfra
 from testinfra.host import Host
 
 
@@ -38,6 +40,13 @@ def ansible_playbook(
     return subprocess.run(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, env=env
     )
+
+
+def lab_hosts(config: pytest.Config, names: tuple[str, ...]) -> dict[str, Host]:
+    """The scenario's servers by name, for a fixture that runs one playbook against all of
+    them (Ansible works on them in parallel) and lets each server's tests check their own."""
+    inventory = config.option.ansible_inventory
+    return {n: testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory) for n in names}
 
 
 def host_file_digest(host: Host, path: str) -> str:

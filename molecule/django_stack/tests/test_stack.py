@@ -5,9 +5,10 @@ import shlex
 import time
 
 import pytest
-from lab_testing import ansible_playbook
+from lab_testing import ansible_playbook, lab_hosts
 
 TITLE = "Data survives stop rm and redeploy"
+SERVERS = ("stack-bookworm", "stack-trixie")
 PROJECT = "--project-directory /opt/blog --file /opt/blog/docker-compose.yml --project-name blog"
 
 
@@ -97,46 +98,91 @@ def test_post_survives_a_docker_daemon_restart(host):
     assert TITLE in get(host, "/")[1]
 
 
-def test_rerun_changes_nothing_and_restarts_no_container(host):
-    get(host, "/")
-    before = started_at(host)
-    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
+# The runs below go against both servers at once (Ansible works on them in parallel); each
+# server's test checks what its own server showed.
+BLOG = "docker ps -aq --filter label=com.docker.compose.project=blog"
+RUNNING = BLOG + " --filter status=running"
+
+
+def name(host):
+    return host.backend.get_hostname()
+
+
+@pytest.fixture(scope="module")
+def servers(request):
+    """Both servers, each holding the post the tests look for."""
+    found = lab_hosts(request.config, SERVERS)
+    for server in found.values():
+        if TITLE not in get(server, "/")[1]:
+            server.run_expect([0], f"{compose(server)} exec -T web python3 manage.py "
+                                   f"create_post --title '{TITLE}' --body kept")  # fmt: skip
+    return found
+
+
+def on_both(servers, **extra_vars):
+    return ansible_playbook("stack.yml", limit=",".join(servers), extra_vars=extra_vars or None)
+
+
+@pytest.fixture(scope="module")
+def rerun(servers):
+    before = {s: started_at(h) for s, h in servers.items()}
+    result = on_both(servers)
+    return {
+        s: {"result": result, "before": before[s], "after": started_at(h), "page": get(h, "/")[1]}
+        for s, h in servers.items()
+    }
+
+
+def test_rerun_changes_nothing_and_restarts_no_container(host, rerun):
+    seen = rerun[name(host)]
+    result = seen["result"]
     assert result.returncode == 0, result.stdout[-3000:]
-    recap = [
-        line for line in result.stdout.splitlines() if line.startswith(host.backend.get_hostname())
-    ]
+    recap = [line for line in result.stdout.splitlines() if line.startswith(f"{name(host)} ")]
     assert "changed=0" in recap[-1], result.stdout[-3000:]
-    assert started_at(host) == before
-    assert TITLE in get(host, "/")[1]
+    assert seen["after"] == seen["before"]
+    assert TITLE in seen["page"]
 
 
-def test_stopped_then_present_again(host):
-    result = ansible_playbook(
-        "stack.yml",
-        limit=host.backend.get_hostname(),
-        extra_vars={"django_stack_state": "stopped"},
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    running = "docker ps -q --filter label=com.docker.compose.project=blog --filter status=running"
-    assert host.check_output(running) == ""
-    assert host.check_output("docker ps -aq --filter label=com.docker.compose.project=blog")
-    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert TITLE in get(host, "/")[1]
+def state_then_present(servers, state):
+    """The stack set to `state` on both servers, then present again: what each showed."""
+    result = on_both(servers, django_stack_state=state)
+    seen = {
+        s: {"result": result, "running": h.check_output(RUNNING), "all": h.check_output(BLOG),
+            "volume": h.run("docker volume inspect mysql-data").rc}
+        for s, h in servers.items()
+    }  # fmt: skip
+    again = on_both(servers)
+    for s, h in servers.items():
+        seen[s] |= {"again": again, "page": get(h, "/")[1]}
+    return seen
 
 
-def test_absent_keeps_the_data_volume_unless_asked(host):
-    result = ansible_playbook(
-        "stack.yml",
-        limit=host.backend.get_hostname(),
-        extra_vars={"django_stack_state": "absent"},
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert host.check_output("docker ps -aq --filter label=com.docker.compose.project=blog") == ""
-    assert host.run("docker volume inspect mysql-data").rc == 0
-    result = ansible_playbook("stack.yml", limit=host.backend.get_hostname())
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert TITLE in get(host, "/")[1]
+@pytest.fixture(scope="module")
+def stopped(servers, rerun):
+    return state_then_present(servers, "stopped")
+
+
+@pytest.fixture(scope="module")
+def absent(servers, stopped):
+    return state_then_present(servers, "absent")
+
+
+def test_stopped_then_present_again(host, stopped):
+    seen = stopped[name(host)]
+    assert seen["result"].returncode == 0, seen["result"].stdout[-3000:]
+    assert seen["running"] == ""
+    assert seen["all"]
+    assert seen["again"].returncode == 0, seen["again"].stdout[-3000:]
+    assert TITLE in seen["page"]
+
+
+def test_absent_keeps_the_data_volume_unless_asked(host, absent):
+    seen = absent[name(host)]
+    assert seen["result"].returncode == 0, seen["result"].stdout[-3000:]
+    assert seen["all"] == ""
+    assert seen["volume"] == 0
+    assert seen["again"].returncode == 0, seen["again"].stdout[-3000:]
+    assert TITLE in seen["page"]
 
 
 def test_secrets_never_appear_in_output(host):

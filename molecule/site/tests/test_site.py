@@ -1,9 +1,11 @@
 """The whole site on two lab servers: the blog through its port, the mirror, kept data."""
 
+import functools
 import json
+import subprocess
 
 import pytest
-from lab_testing import ansible_playbook, http_get
+from lab_testing import ansible_playbook, http_get, lab_hosts
 
 SITE = "../../site.yml"
 APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
@@ -30,6 +32,13 @@ def container_ids(host):
     return sorted(host.check_output(f"{compose(host)} ps -q").split())
 
 
+@functools.cache
+def on_every_server(playbook: str, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """One run against both servers, shared by their tests (Ansible works on the two in
+    parallel): for runs that only read, whose result each server's test checks for itself."""
+    return ansible_playbook(playbook, limit=",".join(PORTS), args=args)
+
+
 def recap(output, host):
     """The PLAY RECAP counters of one host."""
     line = next(x for x in output.splitlines() if x.startswith(f"{name(host)} ") and "ok=" in x)
@@ -53,32 +62,44 @@ def test_the_daemon_pulls_docker_hub_names_through_the_mirror(host):
     assert host.run("docker pull hello-world:latest").rc != 0  # not on the mirror: no other way
 
 
-def test_a_post_survives_a_redeploy_that_replaces_both_containers(host):
-    title = f"Kept through a redeploy of {name(host)}"
-    host.run_expect(
-        [0],
-        f"{compose(host)} exec -T web python3 manage.py create_post --title '{title}' --body kept",
-    )
-    before = container_ids(host)
+@pytest.fixture(scope="module")
+def redeploy(request):
+    """A post on each server, then a redeploy of both that moves the time zone (which
+    recreates the web and database containers), then one that moves it back: what each
+    server looked like before, between and after."""
+    servers = lab_hosts(request.config, tuple(PORTS))
+    seen = {}
+    for server, h in servers.items():
+        title = f"Kept through a redeploy of {server}"
+        post = f"manage.py create_post --title '{title}' --body kept"
+        h.run_expect([0], f"{compose(h)} exec -T web python3 {post}")
+        seen[server] = {"title": title, "before": container_ids(h)}
+    limit = ",".join(servers)
+    paris = {"django_stack_time_zone": "Europe/Paris"}
+    moved = ansible_playbook(APP, limit=limit, extra_vars=paris)
+    for server, h in servers.items():
+        seen[server] |= {"moved": moved, "between": container_ids(h), "page": fetch(h, "/")}
+    back = ansible_playbook(APP, limit=limit)
+    for server, h in servers.items():
+        seen[server] |= {"back": back, "after": fetch(h, "/")}
+    return seen
 
-    # A changed setting (the time zone) recreates the web and database containers.
-    moved = ansible_playbook(
-        APP, limit=name(host), extra_vars={"django_stack_time_zone": "Europe/Paris"}
-    )
-    assert moved.returncode == 0, moved.stdout
-    assert not set(container_ids(host)) & set(before)
-    status, body = fetch(host, "/")
-    assert status == 200 and title in body
 
-    back = ansible_playbook(APP, limit=name(host))
-    assert back.returncode == 0, back.stdout
-    assert recap(back.stdout, host)["changed"] > 0
-    status, body = fetch(host, "/")
-    assert status == 200 and title in body
+def test_a_post_survives_a_redeploy_that_replaces_both_containers(host, redeploy):
+    seen = redeploy[name(host)]
+    assert seen["moved"].returncode == 0, seen["moved"].stdout
+    assert not set(seen["between"]) & set(seen["before"])
+    status, body = seen["page"]
+    assert status == 200 and seen["title"] in body
+
+    assert seen["back"].returncode == 0, seen["back"].stdout
+    assert recap(seen["back"].stdout, host)["changed"] > 0
+    status, body = seen["after"]
+    assert status == 200 and seen["title"] in body
 
 
 def test_check_mode_on_the_converged_site_reports_no_change(host):
-    dry = ansible_playbook(SITE, limit=name(host), args=("--check",))
+    dry = on_every_server(SITE, ("--check",))
     assert dry.returncode == 0, dry.stdout
     counters = recap(dry.stdout, host)
     assert counters["changed"] == 0 and counters["failed"] == 0, dry.stdout
@@ -98,7 +119,7 @@ def test_check_mode_on_the_converged_site_reports_no_change(host):
     ],
 )
 def test_a_tag_runs_its_concern_and_the_checks_only(host, tag, ran, not_ran):
-    run = ansible_playbook(SITE, limit=name(host), args=("--tags", tag))
+    run = on_every_server(SITE, ("--tags", tag))
     assert run.returncode == 0, run.stdout[-3000:]
     assert ran in run.stdout
     assert "dockyard_preflight : Check the blog's secrets" in run.stdout  # always
