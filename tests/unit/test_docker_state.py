@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles/django_stack/files"))
 
@@ -127,3 +130,55 @@ def test_a_stopped_container_still_blocks_but_does_not_publish() -> None:
 def test_unrelated_containers_are_left_out() -> None:
     state = sort(inspected("cache", ports={"6379/tcp": [{"HostPort": "6379"}]}, volumes=("redis",)))
     assert state == {"ours": [], "publishing": [], "retire": [], "retire_db": "", "blocking": []}
+
+
+FAKE_DOCKER = """#!/usr/bin/env python3
+import json, sys
+args = sys.argv[1:]
+if args[:1] == ["ps"]:
+    print("c1")
+elif args[:1] == ["inspect"]:
+    print(json.dumps([{"Name": "/blog-db-1", "State": {"Running": True},
+                       "Config": {"Labels": {"com.docker.compose.project": "blog"}},
+                       "Mounts": [{"Type": "volume", "Name": "mysql-data"}]}]))
+elif args[:2] == ["volume", "inspect"]:
+    print(json.dumps([{"Labels": None}]))
+elif args[:1] == ["version"]:
+    if "API" not in " ".join(args):
+        sys.exit(2)
+    print(%(api)r)
+    sys.exit(%(version_status)d)
+"""
+
+
+def run_main(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    api: str,
+    version_status: int = 0,
+) -> dict[str, Any]:
+    import docker_state
+
+    fake = tmp_path / "docker"
+    fake.write_text(FAKE_DOCKER % {"api": api, "version_status": version_status})
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    assert docker_state.main(["--project", "blog", "--volume", "mysql-data", "--port", "8000"]) == 0
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_main_reports_the_engine_api_version_beside_the_containers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = run_main(tmp_path, monkeypatch, capsys, "1.45")
+    assert state["engine_api"] == "1.45"
+    assert state["ours"] == ["blog-db-1"]
+    assert state["volume"] == {"name": "mysql-data", "exists": True, "project": ""}
+
+
+def test_main_reports_no_api_version_when_docker_version_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_main(tmp_path, monkeypatch, capsys, "", version_status=1)["engine_api"] == ""

@@ -9,7 +9,8 @@ CLI alone) and sorts every container into:
   ours      the project's own (its compose label),
   retire    named for retirement (by name, or by its Compose project),
   blocking  anything else that publishes the web port or mounts the database volume,
-and says whether the volume exists and which Compose project, if any, created it.
+and says whether the volume exists and which Compose project, if any, created it, and
+which Engine API version the daemon speaks (the compose file's health checks depend on it).
 With no answering daemon it prints {"answering": false, ...} and nothing else is known.
 """
 
@@ -142,7 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         retire_containers=args.retire_container,
         retire_project=args.retire_project,
     )
-    json.dump({"answering": True, **state, "volume": volume_facts(args.volume)}, sys.stdout)
+    api = docker("version", "--format", "{{.Server.APIVersion}}")
+    json.dump(
+        {
+            "answering": True,
+            **state,
+            "volume": volume_facts(args.volume),
+            "engine_api": api.stdout.strip() if api.returncode == 0 else "",
+        },
+        sys.stdout,
+    )
     return 0
 
 
