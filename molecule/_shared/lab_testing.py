@@ -49,6 +49,23 @@ def lab_hosts(config: pytest.Config, names: tuple[str, ...]) -> dict[str, Host]:
     return {n: testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory) for n in names}
 
 
+def task_result(output: str, task: str, host: str) -> str | None:
+    """What a run's output says the task did on `host` ("ok", "changed", "skipping",
+    "fatal"...), from the first task whose name starts with `task`; None when the task's
+    output does not name the host. Reads runs shared by several servers, at any verbosity."""
+    lines = output.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith(f"TASK [{task}"):
+            for result in lines[number + 1 :]:
+                if result.startswith(("TASK [", "PLAY ")):
+                    return None
+                word, _, rest = result.partition(": ")
+                if rest.startswith((f"[{host}]", f"[{host} -> ")) and " " not in word:
+                    return word
+            return None
+    return None
+
+
 def host_file_digest(host: Host, path: str) -> str:
     """sha256 of a file on the host, or 'absent'."""
     out = host.run(f"sha256sum {path}")

@@ -1,12 +1,11 @@
 """The whole site on two lab servers: the blog through its port, the mirror, kept data."""
 
 import functools
-import itertools
 import json
 import subprocess
 
 import pytest
-from lab_testing import ansible_playbook, http_get, lab_hosts
+from lab_testing import ansible_playbook, http_get, lab_hosts, task_result
 
 SITE = "../../site.yml"
 APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
@@ -49,14 +48,7 @@ def recap(output, host):
 def task_reached(output, task, host):
     """Whether the run's output for the task (ok, changed or skipping) names this host: a
     run shared by both servers must show the tag selected the task on each of them."""
-    lines = output.splitlines()
-    for number, line in enumerate(lines):
-        if line.startswith(f"TASK [{task}"):
-            block = itertools.takewhile(
-                lambda x: not x.startswith(("TASK [", "PLAY ")), lines[number + 1 :]
-            )
-            return any(f"[{name(host)}]" in x for x in block)
-    return False
+    return task_result(output, task, name(host)) is not None
 
 
 def test_blog_answers_through_the_published_port(host):
