@@ -74,13 +74,27 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# The linters run side by side (each is one process; CI has two cores), each one's output
+# kept together.
+LINTERS := lint-yaml lint-ansible lint-python lint-collection
+.PHONY: lint $(LINTERS)
 lint: venv galaxy-venv
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(LINTERS)
+
+lint-yaml:
 	$(BIN)/yamllint --strict .
+	$(BIN)/zizmor --offline --quiet .github/workflows
+
+lint-ansible:
 	$(BIN)/ansible-lint
+
+lint-python:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lab tests molecule roles plugins
 	$(BIN)/mypy
 	$(LAB) role-docs --check
+
+lint-collection:
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/collection >/dev/null
 	@# Galaxy's own import checks (metadata, documentation of every plugin): any ERROR fails.
 	@# It writes importer_result.json where it runs: in .cache, not in the repository.
@@ -90,10 +104,10 @@ lint: venv galaxy-venv
 	  collection/dockyard_blog-hosts-$(COLLECTION_VERSION).tar.gz > galaxy-importer.log 2>&1; \
 	  status=$$?; cat galaxy-importer.log; \
 	  [ $$status = 0 ] && ! grep -q "ERROR:" galaxy-importer.log
-	$(BIN)/zizmor --offline --quiet .github/workflows
 
+# The unit tests on every core (pytest-xdist): most of them wait on an ansible-playbook.
 unit: venv host-deps app-venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 	cd app && ../$(APP_VENV)/bin/pytest -q -p no:cacheprovider
 
 galaxy-venv: $(GALAXY_VENV)/.installed
