@@ -5,6 +5,8 @@
   behind an entrypoint with the official mysql image's environment contract (its README).
 - dockyard-lab/nginx:1.22 stands in for nginx: Debian 12's nginx, laid out as the official
   image (the HTTPS front of the blog).
+- dockyard-lab/haproxy:2.6 stands in for haproxy: Debian 12's haproxy, laid out as the
+  official image (the edge of the blog's swarm stack).
 
 Each is a Dockerfile folder under lab/images, built FROM the lab's bookworm server image and
 cached like the server images: the image carries a digest of its recipe (every file of the
@@ -67,6 +69,7 @@ DB_IMAGE = ImageRecipe(
     "dockyard-lab/mariadb-mysql-compat:10.11", IMAGES_DIR / "mariadb-mysql-compat"
 )
 FRONT_IMAGE = ImageRecipe("dockyard-lab/nginx:1.22", IMAGES_DIR / "nginx")
+EDGE_IMAGE = ImageRecipe("dockyard-lab/haproxy:2.6", IMAGES_DIR / "haproxy")
 
 
 def image_id(tag: str) -> str:
@@ -134,7 +137,7 @@ def ensure_db_image(*, force: bool = False) -> bool:
 
 def ensure_app_images(*, force: bool = False) -> list[str]:
     """The images, built in parallel; return the tags that were built."""
-    recipes = (PYTHON_BASE, DB_IMAGE, FRONT_IMAGE)
+    recipes = (PYTHON_BASE, DB_IMAGE, FRONT_IMAGE, EDGE_IMAGE)
     ensure_servers(sorted({r.base_suite for r in recipes}))
     with ThreadPoolExecutor(max_workers=len(recipes)) as pool:
         futures = [(r, pool.submit(_ensure_built, r, force)) for r in recipes]

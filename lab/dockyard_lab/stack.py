@@ -3,12 +3,15 @@
 - The Python base and the database image go to the open registry (dockyard-lab-mirror)
   under lab/..., as a team's own base images would live in its registry.
 - The blog image, built here from app/ with the lab's index, goes to the private
-  registry (login required), as the tutorial's image lived at host:5000.
+  registry (login required), as the tutorial's image lived at host:5000. A second tag of
+  it, lab/blog:2, is another image (one more label): an update from one tag to the other
+  really replaces the web tasks (the swarm scenario's rolling update).
 """
 
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 
 from . import LABEL, appimages, pypi, registry, tls
@@ -18,6 +21,9 @@ from .services import NETWORK, PROJECT_ROOT
 
 APP_DIR = PROJECT_ROOT / "app"
 BLOG_TAG = "dockyard-lab/blog:latest"
+# The blog's second release in the lab: the same app, a different image.
+BLOG_NEXT_TAG = "dockyard-lab/blog:2"
+BLOG_NEXT_LABEL = "dockyard.lab.release"
 # What is not in the image (see app/.dockerignore) does not trigger a rebuild either.
 APP_IGNORED = ("tests", "__pycache__", ".pytest_cache", ".ruff_cache", "staticfiles")
 
@@ -51,6 +57,25 @@ def ensure_blog_image() -> bool:
     return True
 
 
+def next_release_dockerfile(base: str = BLOG_TAG, release: str = "2") -> str:
+    """The Dockerfile of the blog's second lab release: the blog image and one label."""
+    return f"FROM {base}\nLABEL {BLOG_NEXT_LABEL}={release}\n"
+
+
+def ensure_blog_next(*, force: bool = False) -> bool:
+    """dockyard-lab/blog:2 from the current blog image; True when built."""
+    base = run(["docker", "image", "inspect", "--format", "{{.Id}}", BLOG_TAG]).stdout.strip()
+    if not force and image_label(BLOG_NEXT_TAG, RECIPE_LABEL) == base:
+        return False
+    subprocess.run(
+        ["docker", "build", "--quiet", "--label", f"{LABEL}=true",
+         "--label", f"{RECIPE_LABEL}={base}", "--tag", BLOG_NEXT_TAG, "-"],
+        input=next_release_dockerfile(), text=True, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    log(f"{BLOG_NEXT_TAG}: built from {BLOG_TAG}")
+    return True
+
+
 def ensure_stack() -> None:
     """Registries, index, images; pushed where the stack's inventory expects them."""
     registry.ensure_registries()
@@ -77,9 +102,19 @@ def ensure_stack() -> None:
         "1.22",
         force=appimages.FRONT_IMAGE.tag in built,
     )
+    registry.push(
+        registry.MIRROR,
+        appimages.EDGE_IMAGE.tag,
+        "lab/haproxy",
+        "2.6",
+        force=appimages.EDGE_IMAGE.tag in built,
+    )
     tls.ensure_certificate(tls.PUBLIC_NAMES)
     rebuilt = ensure_blog_image()
     registry.push(registry.PRIVATE, BLOG_TAG, "lab/blog", "latest", force=rebuilt)
     # Where inventory/production expects its release (registry.example.com/blog/web:1.0.0):
     # the examples scenario swaps only the registry's address.
     registry.push(registry.PRIVATE, BLOG_TAG, "blog/web", "1.0.0", force=rebuilt)
+    # The swarm scenario's rolling update, from lab/blog:latest to lab/blog:2.
+    next_built = ensure_blog_next(force=rebuilt)
+    registry.push(registry.PRIVATE, BLOG_NEXT_TAG, "lab/blog", "2", force=next_built)

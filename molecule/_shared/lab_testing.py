@@ -103,14 +103,17 @@ def record_fault(case: str, done: str, said: str, checked: str) -> None:
         table.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def http_get(url: str, timeout: float = 120, read_timeout: float = 5) -> tuple[int, str]:
+def http_get(
+    url: str, timeout: float = 120, read_timeout: float = 5, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
     """GET a URL as a visitor would, retrying until it answers 200 or `timeout` runs out:
     refused, reset, an error status and a read that timed out (TimeoutError, which is no
     URLError) are all retried. Returns the status and the body."""
     deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=read_timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=read_timeout) as response:  # noqa: S310
                 return response.status, response.read().decode()
         except OSError:
             if time.monotonic() > deadline:

@@ -182,3 +182,21 @@ def test_main_reports_no_api_version_when_docker_version_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_main(tmp_path, monkeypatch, capsys, "", version_status=1)["engine_api"] == ""
+
+
+def test_the_swarm_stacks_own_database_task_is_ours_not_in_the_way() -> None:
+    """The swarm topology's db task (a stack's container, no Compose label) on its volume."""
+    task = inspected(
+        "blog_db.1.x7k2",
+        labels={"com.docker.stack.namespace": "blog", "com.docker.swarm.service.name": "blog_db"},
+        volumes=("mysql-data",),
+    )
+    state = sort(task)
+    assert state["ours"] == ["blog_db.1.x7k2"] and state["blocking"] == []
+
+
+def test_another_stacks_container_on_the_volume_is_in_the_way() -> None:
+    other = inspected(
+        "shop_db.1.a1", labels={"com.docker.stack.namespace": "shop"}, volumes=("mysql-data",)
+    )
+    assert [c["name"] for c in sort(other)["blocking"]] == ["shop_db.1.a1"]

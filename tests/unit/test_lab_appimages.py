@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dockyard_lab.appimages import DB_IMAGE, PYTHON_BASE, ImageRecipe
+from dockyard_lab import stack
+from dockyard_lab.appimages import DB_IMAGE, EDGE_IMAGE, PYTHON_BASE, ImageRecipe
 from dockyard_lab.run import LabError
 
 
@@ -71,3 +72,34 @@ def test_db_image_scripts_parse_and_are_executable(script: Path) -> None:
 def test_db_image_scripts_pass_shellcheck(script: Path) -> None:
     proc = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_the_edge_image_is_laid_out_as_the_official_haproxy_image() -> None:
+    assert EDGE_IMAGE.tag == "dockyard-lab/haproxy:2.6"
+    assert EDGE_IMAGE.base.tag == "dockyard-lab/server:bookworm"
+    dockerfile = (EDGE_IMAGE.context / "Dockerfile").read_text()
+    assert "ARG BASE_IMAGE" in dockerfile
+    assert "install -y -qq --no-install-recommends haproxy" in dockerfile
+    assert "COPY haproxy.cfg /usr/local/etc/haproxy/haproxy.cfg" in dockerfile
+    assert "\nUSER haproxy\n" in dockerfile
+    assert 'CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' in dockerfile
+    # The placeholder configuration listens where the role's edge does (8080), unprivileged.
+    assert "bind :8080" in (EDGE_IMAGE.context / "haproxy.cfg").read_text()
+
+
+def test_the_edge_recipe_covers_its_configuration(tmp_path: Path) -> None:
+    copy = tmp_path / "haproxy"
+    shutil.copytree(EDGE_IMAGE.context, copy)
+    recipe = ImageRecipe(EDGE_IMAGE.tag, copy)
+    before = recipe.digest("sha256:1")
+    (copy / "haproxy.cfg").write_text("# another placeholder\n")
+    assert recipe.digest("sha256:1") != before, "a new placeholder rebuilds the image"
+
+
+def test_the_blogs_second_release_is_another_image_of_the_same_app() -> None:
+    dockerfile = stack.next_release_dockerfile("dockyard-lab/blog:latest", "2")
+    assert dockerfile.splitlines() == [
+        "FROM dockyard-lab/blog:latest",
+        f"LABEL {stack.BLOG_NEXT_LABEL}=2",
+    ]
+    assert stack.BLOG_NEXT_TAG == "dockyard-lab/blog:2"

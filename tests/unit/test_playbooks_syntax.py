@@ -15,7 +15,7 @@ PLAYBOOKS = ["site.yml", *sorted(f"playbooks/{p.name}" for p in (ROOT / "playboo
 
 
 def test_every_environment_and_playbook_is_listed() -> None:
-    assert ENVIRONMENTS == ["lab", "production", "staging"]
+    assert ENVIRONMENTS == ["lab", "production", "staging", "swarm"]
     assert {"playbooks/preflight.yml", "playbooks/docker_hosts.yml", "playbooks/app.yml"} <= set(
         PLAYBOOKS
     )

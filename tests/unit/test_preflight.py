@@ -86,7 +86,7 @@ def test_mariadb_older_than_djangos_floor_is_refused() -> None:
     assert "needs mariadb 10.5 or later" in result.stdout
 
 
-@pytest.mark.parametrize("env", ["lab", "staging", "production"])
+@pytest.mark.parametrize("env", ["lab", "staging", "production", "swarm"])
 def test_the_examples_placeholders_are_refused_everywhere(env: str) -> None:
     example = ROOT / "inventory" / "production" / "group_vars" / "production" / "vault.yml.example"
     placeholders = yaml.safe_load(example.read_text())
@@ -148,3 +148,32 @@ def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: o
     assert result.returncode != 0
     assert f"Not usable as given: {named}" in result.stdout
     assert "Nothing was changed" in result.stdout
+
+
+def test_the_swarm_example_passes_with_strong_secrets() -> None:
+    result = preflight("swarm", STRONG)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        # Every node builds its own image: the swarm's nodes pull one from a registry.
+        ({"django_stack_web_image_source": "build"}, "django_stack_web_image_source is build"),
+        ({"django_stack_state": "stopped"}, "which a swarm stack does not have"),
+        ({"docker_swarm_node_labels": {}}, "No node of the swarm"),
+        (
+            {"docker_swarm_node_labels": {"blog.db": "true"}},
+            "Several nodes have the node label blog.db",
+        ),
+        ({"django_stack_swarm_web_replicas": 0}, "django_stack_swarm_web_replicas 0"),
+        ({"django_stack_trusted_proxy": True}, "django_stack_trusted_proxy (the edge"),
+    ],
+)
+def test_the_swarm_topology_refuses_what_it_cannot_carry(extra: dict[str, object],
+                                                         said: str) -> None:  # fmt: skip
+    result = preflight("swarm", {**STRONG, **extra})
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert said in output, output[-3000:]
+    assert "Nothing was changed" in output

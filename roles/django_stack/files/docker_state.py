@@ -6,11 +6,12 @@
 
 Reads `docker ps` and `docker inspect` only (no Python SDK: a server set up by hand has the
 CLI alone) and sorts every container into:
-  ours      the project's own (its compose label),
+  ours      the project's own (its compose label, or its swarm stack's),
   retire    named for retirement (by name, or by its Compose project),
   blocking  anything else that publishes the web port or mounts the database volume,
-and says whether the volume exists and which Compose project, if any, created it, and
-which Engine API version the daemon speaks (the compose file's health checks depend on it).
+and says whether the volume exists and which Compose project (or swarm stack), if any,
+created it, and which Engine API version the daemon speaks (the compose file's health
+checks depend on it).
 With no answering daemon it prints {"answering": false, ...} and nothing else is known.
 """
 
@@ -25,6 +26,13 @@ from typing import Any
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+# What `docker stack deploy` puts on a stack's containers and volumes (the swarm topology).
+STACK_LABEL = "com.docker.stack.namespace"
+
+
+def project_of(labels: dict[str, str]) -> str:
+    """The Compose project, or the swarm stack, that made a container or a volume."""
+    return labels.get(PROJECT_LABEL) or labels.get(STACK_LABEL) or ""
 
 
 def docker(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -55,7 +63,7 @@ def summary(inspected: dict[str, Any]) -> dict[str, Any]:
         "name": str(inspected.get("Name", "")).lstrip("/"),
         "running": bool((inspected.get("State") or {}).get("Running")),
         "image": (inspected.get("Config") or {}).get("Image", ""),
-        "project": labels.get(PROJECT_LABEL, ""),
+        "project": project_of(labels),
         "service": labels.get(SERVICE_LABEL, ""),
         "ports": ports,
         "volumes": volumes,
@@ -104,7 +112,7 @@ def volume_facts(volume: str) -> dict[str, Any]:
     if found.returncode != 0:
         return {"name": volume, "exists": False, "project": ""}
     labels = (json.loads(found.stdout)[0].get("Labels")) or {}
-    return {"name": volume, "exists": True, "project": labels.get(PROJECT_LABEL, "")}
+    return {"name": volume, "exists": True, "project": project_of(labels)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

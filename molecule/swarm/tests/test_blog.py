@@ -1,0 +1,319 @@
+"""The blog as a Swarm stack: every node's edge, a rolling update no reader notices, a
+drained node, a restarted database, no secret in the output, refusals before any change."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from lab_testing import ansible_playbook, failure_message, http_get, lab_hosts
+
+NODES = ("swarm-1", "swarm-2", "swarm-3")
+MANAGER = "swarm-1"
+EDGE_PORT = 80  # django_stack_swarm_edge_port, the role's default in inventory/swarm
+PUBLIC_HOST = "blog.example.com"  # django_stack_public_url's host in inventory/swarm
+SITE = "converge.yml"  # site.yml
+APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
+SWARM = "../../playbooks/swarm.yml"
+SERVICES = ("blog_db", "blog_web", "blog_edge")
+PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[3]))
+REPORT = PROJECT / "docs" / "swarm.md"
+
+
+def lab_address(node: str) -> str:
+    """The node's address on the lab network, as this machine reaches it."""
+    fmt = '{{(index .NetworkSettings.Networks "dockyard-lab").IPAddress}}'
+    return subprocess.run(
+        ["docker", "inspect", "--format", fmt, node], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def edge_url(node: str, path: str = "/") -> str:
+    return f"http://{lab_address(node)}:{EDGE_PORT}{path}"
+
+
+def read(node: str, path: str = "/", timeout: float = 120) -> tuple[int, str]:
+    """The blog through the node's edge port, as a reader of the public name asks."""
+    return http_get(edge_url(node, path), timeout, headers={"Host": PUBLIC_HOST})
+
+
+@pytest.fixture(scope="module")
+def servers(request: pytest.FixtureRequest):
+    return lab_hosts(request.config, NODES)
+
+
+@pytest.fixture(scope="module")
+def manager(servers):
+    return servers[MANAGER]
+
+
+def write_post(servers, title: str) -> None:
+    """A post written through a web task's own Django, on whichever node that task runs."""
+    manager = servers[MANAGER]
+    for _ in range(30):
+        tasks = manager.check_output(
+            "docker service ps blog_web --filter desired-state=running --no-trunc"
+            " --format '{{.Node}} {{.Name}}.{{.ID}}'"
+        ).splitlines()
+        for node, container in (task.split() for task in tasks):
+            post = f"manage.py create_post --title '{title}' --body kept"
+            made = servers[node].run(f"docker exec {container} python3 {post}")
+            if made.rc == 0:
+                return
+        time.sleep(2)
+    raise AssertionError(f"no web task took the post {title!r}")
+
+
+def page_has(node: str, title: str) -> bool:
+    status, body = read(node)
+    return status == 200 and title in body
+
+
+def service_versions(manager) -> dict[str, str]:
+    """Each stack service's spec version and image: what a refused run must leave as it was."""
+    return {
+        service: manager.check_output(
+            f"docker service inspect --format '{{{{.Version.Index}}}} "
+            f"{{{{.Spec.TaskTemplate.ContainerSpec.Image}}}}' {service}"
+        )
+        for service in SERVICES
+    }
+
+
+def web_image(manager) -> str:
+    return manager.check_output(
+        "docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' blog_web"
+    )
+
+
+def test_the_blog_answers_on_every_nodes_edge_port():
+    for node in NODES:
+        status, body = read(node, "/healthz")
+        assert status == 200, node
+        assert json.loads(body) == {"status": "ok", "database": "ok"}
+        assert read(node)[0] == 200, node
+
+
+def test_the_stack_runs_as_the_inventory_says(manager):
+    rows = manager.check_output(
+        "docker service ls --filter label=com.docker.stack.namespace=blog"
+        " --format '{{.Name}} {{.Mode}} {{.Replicas}}'"
+    ).splitlines()
+    assert sorted(rows) == [
+        "blog_db replicated 1/1",
+        "blog_edge global 3/3",
+        "blog_web replicated 2/2",
+    ]
+    # The database runs on the labelled node only, on the volume of the fixed name.
+    assert (
+        manager.check_output(
+            "docker service ps blog_db --filter desired-state=running --format '{{.Node}}'"
+        )
+        == "swarm-1"
+    )
+    mounts = json.loads(
+        manager.check_output(
+            "docker service inspect --format '{{json .Spec.TaskTemplate.ContainerSpec.Mounts}}'"
+            " blog_db"
+        )
+    )
+    assert [m["Source"] for m in mounts] == ["mysql-data"]
+    # Secrets are Swarm secrets of versioned names, mounted where the compose topology has them.
+    secrets = json.loads(
+        manager.check_output(
+            "docker service inspect --format '{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}'"
+            " blog_web"
+        )
+    )
+    assert sorted((s["SecretName"].rsplit("_v", 1)[0], s["File"]["Name"]) for s in secrets) == [
+        ("blog_db_password", "db_password"),
+        ("blog_django_secret_key", "django_secret_key"),
+    ]
+
+
+@dataclass
+class Reader:
+    """A bounded client: a fixed number of requests, spread over the nodes' edge ports at a
+    steady pace, counting those that fail. It stops by itself, or when told."""
+
+    urls: list[str]
+    limit: int = 3000
+    pace: float = 0.1
+    stop: threading.Event = field(default_factory=threading.Event)
+    sent: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    def run(self) -> None:
+        while self.sent < self.limit and not self.stop.is_set():
+            url = self.urls[self.sent % len(self.urls)]
+            self.sent += 1
+            request = urllib.request.Request(url, headers={"Host": PUBLIC_HOST})  # noqa: S310
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                    if answer.status != 200:
+                        self.failed.append(f"{url}: {answer.status}")
+            except (OSError, urllib.error.HTTPError) as error:
+                self.failed.append(f"{url}: {error}")
+            time.sleep(self.pace)
+
+
+def write_report(requests: int, failures: int, seconds: float) -> None:
+    REPORT.write_text(
+        "# Rolling update of the swarm stack, measured\n\n"
+        "Written by `molecule/swarm/tests/test_blog.py::test_a_rolling_update_keeps_posts"
+        "_and_fails_no_request` on each run of the swarm scenario; do not edit.\n\n"
+        "A client on the test machine reads `/` through the three nodes' edge ports in turn\n"
+        "(one request every 0.1 s) while `playbooks/app.yml` moves the web image from\n"
+        "`lab/blog:latest` to `lab/blog:2` (2 web tasks, start-first, one at a time).\n\n"
+        "| measured (UTC) | requests | failed | update run (s) |\n"
+        "|---|---|---|---|\n"
+        f"| {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} | {requests} | {failures}"
+        f" | {seconds:.0f} |\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def rolling_update(servers, manager):
+    """A post, then a rolling update of the web image (tag 2) while a client reads, then
+    the update back to the inventory's tag: what the blog looked like throughout."""
+    title = "Kept through a rolling update"
+    write_post(servers, title)
+    before = web_image(manager)
+    reader = Reader([edge_url(node) for node in NODES])
+    thread = threading.Thread(target=reader.run, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    update = ansible_playbook(APP, limit="all", extra_vars={"django_stack_web_image_tag": "2"})
+    seconds = time.monotonic() - started
+    reader.stop.set()
+    thread.join(timeout=30)
+    seen = {
+        "title": title,
+        "before": before,
+        "update": update,
+        "seconds": seconds,
+        "reader": reader,
+        "during": web_image(manager),
+        "pages": {node: page_has(node, title) for node in NODES},
+    }
+    back = ansible_playbook(APP, limit="all")
+    seen |= {"back": back, "after": web_image(manager), "kept": page_has(MANAGER, title)}
+    return seen
+
+
+def test_a_rolling_update_keeps_posts_and_fails_no_request(rolling_update):
+    seen = rolling_update
+    assert seen["update"].returncode == 0, seen["update"].stdout[-3000:]
+    assert ":2@sha256:" in seen["during"] and seen["during"] != seen["before"]
+    assert all(seen["pages"].values()), seen["pages"]
+    reader = seen["reader"]
+    write_report(reader.sent, len(reader.failed), seen["seconds"])
+    assert reader.sent > 100, "the client read throughout the update"
+    assert reader.failed == [], reader.failed[:10]
+
+    assert seen["back"].returncode == 0, seen["back"].stdout[-3000:]
+    assert ":latest@sha256:" in seen["after"]
+    assert seen["kept"]
+
+
+def web_nodes(manager) -> list[str]:
+    return manager.check_output(
+        "docker service ps blog_web --filter desired-state=running --format '{{.Node}}'"
+    ).split()
+
+
+def test_draining_a_node_moves_its_web_tasks_and_the_others_answer(manager):
+    drained = "swarm-3"  # a worker without the database's label
+    with tempfile.TemporaryDirectory() as folder:
+        extra = Path(folder) / "drain.yml"
+        extra.write_text(
+            f"all:\n  hosts:\n    {drained}:\n      docker_swarm_node_availability: drain\n"
+        )
+        drain = ansible_playbook(SWARM, limit="all", args=("--inventory", str(extra)))
+    assert drain.returncode == 0, drain.stdout[-3000:]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        nodes = web_nodes(manager)
+        running = manager.check_output(
+            "docker service ls --filter name=blog_web --format '{{.Replicas}}'"
+        )
+        if drained not in nodes and running == "2/2":
+            break
+        time.sleep(3)
+    assert drained not in web_nodes(manager)
+    assert running == "2/2"
+    for node in NODES:
+        if node != drained:
+            assert read(node)[0] == 200, node
+
+    active = ansible_playbook(SWARM, limit="all")
+    assert active.returncode == 0, active.stdout[-3000:]
+    assert (
+        manager.check_output(f"docker node inspect --format '{{{{.Spec.Availability}}}}' {drained}")
+        == "active"
+    )
+    assert read(drained)[0] == 200  # its edge task is back
+
+
+def test_a_forced_restart_of_the_database_keeps_every_post(servers, manager):
+    title = "Kept through a database restart"
+    write_post(servers, title)
+    before = manager.check_output(
+        "docker service ps blog_db --filter desired-state=running --format '{{.ID}}'"
+    )
+    manager.run_expect([0], "docker service update --force --detach=false blog_db")
+    after = manager.check_output(
+        "docker service ps blog_db --filter desired-state=running --format '{{.ID}}'"
+    )
+    assert after != before, "a new database task"
+    status, body = read(MANAGER, "/healthz", timeout=180)
+    assert status == 200 and json.loads(body)["database"] == "ok"
+    assert page_has(MANAGER, title)
+    assert page_has(MANAGER, "Kept through a rolling update")
+
+
+def lab_secrets() -> list[str]:
+    folder = PROJECT / ".lab" / "secrets"
+    names = ("swarm-db-password", "swarm-db-root-password", "swarm-django-secret-key")
+    values = [(folder / n).read_text().split()[0] for n in names]
+    return [*values, (PROJECT / ".lab" / "private-registry-password").read_text().strip()]
+
+
+def test_no_secret_value_reaches_the_output_of_a_verbose_site_run():
+    run = ansible_playbook(SITE, limit="all", args=("-vv",))
+    assert run.returncode == 0, run.stdout[-3000:]
+    secrets = lab_secrets()
+    assert all(len(s) >= 16 for s in secrets)
+    assert [s for s in secrets if s in run.stdout] == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"django_stack_web_image_source": "build"}, "django_stack_web_image_source is build"),
+        ({"docker_swarm_node_labels": {}}, "No node of the swarm"),
+        (
+            {"docker_swarm_node_labels": {"blog.db": "true"}},
+            'Several nodes have the node label blog.db: "true" (swarm-1, swarm-2, swarm-3)',
+        ),
+    ],
+)
+def test_a_swarm_the_stack_cannot_run_on_is_refused_before_any_change(manager, extra, said):
+    before = service_versions(manager)
+    run = ansible_playbook(SITE, limit="all", extra_vars=extra)
+    assert run.returncode != 0
+    message = failure_message(run.stdout)
+    assert said in message, message
+    assert "Nothing was changed" in message
+    assert "docker_engine :" not in run.stdout  # stopped before the first role
+    assert service_versions(manager) == before
