@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "django_stack"
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 # The run's results as one JSON document on stdout, nothing else.
-JSON_OUTPUT = {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json"}
+JSON_OUTPUT = {
+    "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+    "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json",
+}
 
 
 @pytest.mark.parametrize(
