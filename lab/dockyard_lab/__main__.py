@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             engine.ensure_browser_packages()
         elif args.command == "images":
             engine.ensure_engine()
-            images.ensure_servers(args.suites, force=args.force)
+            hosts = [s for s in args.suites if s in images.DOCKER_HOST_SUITES]
+            images.ensure_servers(args.suites, force=args.force, docker_hosts=hosts)
             images.ensure_busybox()
         elif args.command == "aptrepo":
             engine.ensure_engine()

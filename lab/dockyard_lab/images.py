@@ -92,6 +92,36 @@ class ServerRecipe:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
+# What the docker_engine role installs with docker_engine_source: distro (Debian's engine,
+# its CLI where Debian 13 split it out, and Debian's SDK; no recommends, as the role).
+ENGINE_PACKAGES = {
+    "bullseye": ("docker.io", "python3-docker"),
+    "bookworm": ("docker.io", "python3-docker"),
+    "trixie": ("docker.io", "docker-cli", "python3-docker"),
+}
+# The suites whose Docker-host image scenarios use (make lab builds these).
+DOCKER_HOST_SUITES = ("bookworm", "trixie")
+
+
+@dataclass(frozen=True)
+class DockerHostRecipe(ServerRecipe):
+    """A server that is a Docker host already: for scenarios that test what comes after the
+    engine's installation (the role still runs there, and finds the packages installed).
+    Installing the engine on a bare server stays tested by the site, engine and compose
+    scenarios, which start from the bare image."""
+
+    packages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.packages:
+            engine = ENGINE_PACKAGES.get(self.suite, ())
+            object.__setattr__(self, "packages", SERVER_PACKAGES + engine)
+
+    @property
+    def tag(self) -> str:
+        return f"dockyard-lab/docker-host:{self.suite}"
+
+
 def image_label(tag: str, key: str) -> str | None:
     """The value of one label on a local image, or None when the image is absent."""
     proc = run(
@@ -153,11 +183,17 @@ def build_server(recipe: ServerRecipe, workdir: Path) -> None:
 
 
 def ensure_servers(
-    suites: Iterable[str], *, force: bool = False, workdir: Path | None = None
+    suites: Iterable[str],
+    *,
+    force: bool = False,
+    workdir: Path | None = None,
+    docker_hosts: Iterable[str] = (),
 ) -> list[str]:
-    """Build the server images that are missing or stale, in parallel; return the ones built."""
+    """Build the server images (and the Docker-host images of `docker_hosts`) that are
+    missing or stale, all in parallel; return the ones built."""
     recipes = [ServerRecipe(suite) for suite in suites]
-    unknown = [r.suite for r in recipes if r.suite not in SUITES]
+    recipes += [DockerHostRecipe(suite) for suite in docker_hosts]
+    unknown = sorted({r.suite for r in recipes if r.suite not in SUITES})
     if unknown:
         raise LabError(f"unknown suite(s) {unknown}; known: {sorted(SUITES)}")
     stale = [r for r in recipes if force or not is_current(r)]

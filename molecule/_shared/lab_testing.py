@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,45 @@ def ansible_playbook(
     return subprocess.run(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, env=env
     )
+
+
+@functools.cache
+def verbose_rerun(playbook: str, limit: str) -> subprocess.CompletedProcess[str]:
+    """The converge run again at -vv, once per test session, for every test that reads it.
+
+    Scenarios that have it leave out Molecule's idempotence step: this run is that step
+    (checked by `assert_changed_nothing`, run first thing in verify) and also the run whose
+    arguments and results the no-secret tests search, so the site is not run twice more."""
+    return ansible_playbook(playbook, limit=limit, args=("-vv",))
+
+
+def recap(output: str, host: str) -> dict[str, int]:
+    """The PLAY RECAP counters (ok, changed, failed...) of one host."""
+    line = next(x for x in output.splitlines() if x.startswith(f"{host} ") and "ok=" in x)
+    return {k: int(v) for k, v in (f.split("=") for f in line.split(":", 1)[1].split())}
+
+
+def changed_tasks(output: str, host: str) -> list[str]:
+    """The tasks and handlers a run's output shows changing `host`, in order, once each."""
+    changed: list[str] = []
+    task = ""
+    for line in output.splitlines():
+        if line.startswith(("TASK [", "RUNNING HANDLER [")):
+            task = line[line.index("[") + 1 : line.rindex("]")]
+        elif line.startswith((f"changed: [{host}]", f"changed: [{host} -> ")) and (
+            task not in changed
+        ):
+            changed.append(task)
+    return changed
+
+
+def assert_changed_nothing(result: subprocess.CompletedProcess[str], hosts: Iterable[str]) -> None:
+    """What Molecule's idempotence step asserts: the run passed and changed nothing on any
+    of the hosts. A failure names the tasks that changed, host by host."""
+    assert result.returncode == 0, failure_message(result.stdout) or result.stdout[-3000:]
+    output = result.stdout
+    changed = {h: changed_tasks(output, h) for h in hosts if recap(output, h)["changed"]}
+    assert changed == {}, f"a second run changed: {changed}"
 
 
 def lab_hosts(config: pytest.Config, names: tuple[str, ...]) -> dict[str, Host]:

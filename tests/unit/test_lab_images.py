@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dockyard_lab.images import SERVER_PACKAGES, ServerRecipe, ensure_servers
+from dockyard_lab.images import (
+    ENGINE_PACKAGES,
+    SERVER_PACKAGES,
+    DockerHostRecipe,
+    ServerRecipe,
+    ensure_servers,
+)
 from dockyard_lab.run import LabError
 
 
@@ -33,6 +39,30 @@ def test_tag_names_the_suite() -> None:
 def test_unknown_suite_is_refused_before_building() -> None:
     with pytest.raises(LabError, match="unknown suite"):
         ensure_servers(["buster-of-doom"])
+    with pytest.raises(LabError, match="unknown suite"):
+        ensure_servers([], docker_hosts=["buster-of-doom"])
+
+
+@pytest.mark.parametrize("suite", ["bookworm", "trixie"])
+def test_a_docker_host_is_the_server_plus_what_the_engine_role_installs(suite: str) -> None:
+    host = DockerHostRecipe(suite)
+    assert host.tag == f"dockyard-lab/docker-host:{suite}"
+    assert host.packages == SERVER_PACKAGES + ENGINE_PACKAGES[suite]
+    assert host.digest() != ServerRecipe(suite).digest()
+
+
+def test_the_docker_host_packages_are_the_roles_distro_packages() -> None:
+    """The image must hold what docker_engine installs with docker_engine_source: distro,
+    or the scenarios on it would test an install after all."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    family = yaml.safe_load((root / "roles/docker_engine/vars/main.yml").read_text())
+    debian = family["__docker_engine_families"]["Debian"]
+    for suite, packages in ENGINE_PACKAGES.items():
+        assert debian["sdk_package"] in packages, suite
+        assert "docker.io" in packages, suite
+        assert ("docker-cli" in packages) == (suite == "trixie"), suite
 
 
 def test_a_directory_made_anew_at_the_same_path_is_another_mount(tmp_path: Path) -> None:
