@@ -5,7 +5,7 @@ import json
 import subprocess
 
 import pytest
-from lab_testing import ansible_playbook, http_get, lab_hosts, task_result
+from lab_testing import ansible_playbook, http_get, lab_hosts, recap, task_result
 
 SITE = "../../site.yml"
 APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
@@ -37,12 +37,6 @@ def on_every_server(playbook: str, args: tuple[str, ...] = ()) -> subprocess.Com
     """One run against both servers, shared by their tests (Ansible works on the two in
     parallel): for runs that only read, whose result each server's test checks for itself."""
     return ansible_playbook(playbook, limit=",".join(PORTS), args=args)
-
-
-def recap(output, host):
-    """The PLAY RECAP counters of one host."""
-    line = next(x for x in output.splitlines() if x.startswith(f"{name(host)} ") and "ok=" in x)
-    return {k: int(v) for k, v in (f.split("=") for f in line.split(":", 1)[1].split())}
 
 
 def task_reached(output, task, host):
@@ -99,7 +93,7 @@ def test_a_post_survives_a_redeploy_that_replaces_both_containers(host, redeploy
     assert status == 200 and seen["title"] in body
 
     assert seen["back"].returncode == 0, seen["back"].stdout
-    assert recap(seen["back"].stdout, host)["changed"] > 0
+    assert recap(seen["back"].stdout, name(host))["changed"] > 0
     status, body = seen["after"]
     assert status == 200 and seen["title"] in body
 
@@ -107,7 +101,7 @@ def test_a_post_survives_a_redeploy_that_replaces_both_containers(host, redeploy
 def test_check_mode_on_the_converged_site_reports_no_change(host):
     dry = on_every_server(SITE, ("--check",))
     assert dry.returncode == 0, dry.stdout
-    counters = recap(dry.stdout, host)
+    counters = recap(dry.stdout, name(host))
     assert counters["changed"] == 0 and counters["failed"] == 0, dry.stdout
 
 
@@ -137,4 +131,4 @@ def test_a_tag_runs_its_concern_and_the_checks_only(host, tag, ran, not_ran):
         and "Validating arguments" not in line
     ]
     assert others == []
-    assert recap(run.stdout, host)["changed"] == 0
+    assert recap(run.stdout, name(host))["changed"] == 0
