@@ -541,10 +541,16 @@ def test_no_secret_appears_in_the_output_of_the_site_at_vv(host):
         for f in ("db-password", "db-root-password", "django-secret-key")
     ]
     new_key = "a-new-django-secret-key-for-the-vv-test-0123456789"
+    web_before = {i: v for i, v in containers(host).items() if v[0] == "web"}
     out = run(SITE, host, {"vault_django_stack_secret_key": new_key}, args=("-vv",))
     assert out.returncode == 0, failure_message(out.stdout)
     leaked = [i for i, s in enumerate([*secrets, new_key]) if s and s in out.stdout]
     assert leaked == []
+    # The new key reached the app: a new secrets revision made Compose recreate the web
+    # container, which reads the new file.
+    assert {i: v for i, v in containers(host).items() if v[0] == "web"} != web_before
+    served = manage(host, 'shell -c "from django.conf import settings; print(settings.SECRET_KEY)"')
+    assert served == new_key
     assert run(SITE, host).returncode == 0
     record_fault(
         "secrets in output",
