@@ -36,6 +36,11 @@ options:
     description: The systemd unit of the daemon.
     type: str
     default: docker
+  paths:
+    description: Paths whose absence to report in RV(missing) (a program the unit runs, say).
+    type: list
+    elements: path
+    default: []
 """
 
 EXAMPLES = r"""
@@ -43,6 +48,7 @@ EXAMPLES = r"""
   dockyard_blog.hosts.daemon_state:
     config_path: /etc/docker/daemon.json
     default_file: /etc/default/docker
+    paths: [/bin/kill]
   register: daemon
 """
 
@@ -70,6 +76,11 @@ dockerd_version:
   description: What C(dockerd --version) prints.
   returned: always
   type: str
+missing:
+  description: The paths of O(paths) that do not exist.
+  returned: always
+  type: list
+  elements: str
 """
 
 UNIT_PROPERTIES = ("ExecStart", "EnvironmentFiles", "MainPID", "ActiveState", "FragmentPath")
@@ -88,6 +99,7 @@ def main() -> None:
             "config_path": {"type": "path", "required": True},
             "default_file": {"type": "path", "required": True},
             "unit": {"type": "str", "default": "docker"},
+            "paths": {"type": "list", "elements": "path", "default": []},
         },
         supports_check_mode=True,
     )
@@ -116,6 +128,7 @@ def main() -> None:
         unit_show=unit_show.strip(),
         info={"rc": info_rc, "stdout": info_out.strip(), "stderr": info_err.strip()},
         dockerd_version=version.strip(),
+        missing=[path for path in params["paths"] if not Path(path).exists()],
     )
 
 
