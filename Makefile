@@ -29,7 +29,7 @@ help:
 	@echo "make lab    - engine, server images and lab services on this machine"
 	@echo "make demo   - two lab servers, site.yml against inventory/lab, prints the blog's URL"
 	@echo "make demo-down - remove the demo's servers (their data volumes too)"
-	@echo "make benchmark - site.yml timed on 1, 4 and 8 lab servers against the floor (docs/benchmarks.md)"
+	@echo "make benchmark - site.yml timed on 1, 4 and 8 lab servers, docker and SSH, against the floor (docs/benchmarks.md)"
 	@echo "make faults-table - docs/faults.md from the fault tests' rows (after make molecule)"
 	@echo "make role-docs - each role's README.md from its argument specs"
 	@echo "make lint | unit | molecule [SCENARIOS='docker_engine ...'] | clean-lab"
@@ -199,11 +199,14 @@ clean-lab: venv
 faults-table: venv
 	$(PY) -m dockyard_lab.faults
 
-# Issue #8: site.yml timed on fleets of lab servers against the floor (docs/benchmarks.md).
-# make benchmark BENCH_SERVERS="1 4 8" BENCH_REPEAT=3 BENCH_OUTPUT=docs/benchmarks.md
+# Issues #8 and #14: site.yml timed on fleets of lab servers, over the docker connection and
+# over SSH, against the floor (docs/benchmarks.md).
+# make benchmark BENCH_SERVERS="1 4 8" BENCH_REPEAT=3 BENCH_CONNECTIONS="docker ssh"
 BENCH_SERVERS ?= 1 4 8
 BENCH_REPEAT ?= 3
+BENCH_CONNECTIONS ?= docker ssh
 BENCH_OUTPUT ?= docs/benchmarks.md
 .PHONY: benchmark
 benchmark: venv host-deps
-	$(LAB) bench --servers $(BENCH_SERVERS) --repeat $(BENCH_REPEAT) --output $(BENCH_OUTPUT)
+	$(LAB) bench --servers $(BENCH_SERVERS) --repeat $(BENCH_REPEAT) \
+	  --connections $(BENCH_CONNECTIONS) --output $(BENCH_OUTPUT)

@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         "--servers", nargs="+", type=int, default=list(bench.DEFAULT_SIZES), help="fleet sizes"
     )
     perf.add_argument("--repeat", type=int, default=bench.DEFAULT_REPEAT, help="repetitions")
+    perf.add_argument(
+        "--connections",
+        nargs="+",
+        choices=bench.CONNECTIONS,
+        default=list(bench.CONNECTIONS),
+        help="how ansible reaches the servers",
+    )
     perf.add_argument("--output", type=Path, default=bench.DEFAULT_OUTPUT, help="the report")
     sub.add_parser("list", help="list what the lab made")
     clean = sub.add_parser("clean", help="remove what the lab made")
@@ -147,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "wait-http":
             services.wait_http(args.url, timeout=args.timeout, ok_only=True)
         elif args.command == "bench":
-            bench.bench(args.servers, args.repeat, args.output)
+            bench.bench(args.servers, args.repeat, args.output, args.connections)
         elif args.command == "list":
             for kind, name in resources.list_resources():
                 print(f"{kind}\t{name}")

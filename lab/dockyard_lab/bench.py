@@ -1,11 +1,13 @@
 """The benchmark (issue #8): site.yml on fleets of lab servers, against the floor.
 
-For each fleet size and repetition: N fresh trixie servers (bench-1..bench-N, labelled
-dockyard.lab.bench=1) in the groups a production pull host is in, a cold converge of
-site.yml and a re-run, both timed; the re-run's PLAY RECAP must say changed=0 on every
-host. The floor is the same work done by hand on one fresh server: one apt-get install,
-daemon.json, the image pulls and the database's first start. docs/benchmarks.md holds the
-medians and the three targets.
+For each connection, fleet size and repetition: N fresh trixie servers (bench-1..bench-N,
+labelled dockyard.lab.bench=1) in the groups a production pull host is in, a cold converge
+of site.yml and a re-run, both timed; the re-run's PLAY RECAP must say changed=0 on every
+host. Two connections: the docker connection every lab run uses, and SSH as real servers
+are reached (a `deploy` user with sudo, become, the project's ansible.cfg: pipelining and
+ControlPersist). The floor is the same work done by hand on one fresh server: one apt-get
+install, daemon.json, the image pulls and the database's first start. docs/benchmarks.md
+holds the medians and a verdict per target of issue #14.
 
 Parsing, medians, verdicts and the report are pure functions (tests/unit/test_lab_bench.py);
 the rest drives servers through the lab's helpers and always removes them.
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from . import LABEL, engine, images, registry, servers, stack
 from .run import LabError, log, run
-from .services import PROJECT_ROOT, STATE_DIR
+from .services import NETWORK, PROJECT_ROOT, STATE_DIR
 
 BENCH_LABEL = f"{LABEL}.bench=1"
 BENCH_DIR = STATE_DIR / "bench"
@@ -44,6 +46,12 @@ SUITE = "trixie"
 DEFAULT_SIZES = (1, 4, 8)
 DEFAULT_REPEAT = 3
 DEFAULT_OUTPUT = Path("docs/benchmarks.md")
+DOCKER, SSH = "docker", "ssh"
+CONNECTIONS = (DOCKER, SSH)
+# SSH as the examples reach real servers: this user, sudo without a password, the lab's key
+# (the examples scenario's, made on first use).
+SSH_USER = "deploy"
+SSH_KEY = STATE_DIR / "ssh" / "id_ed25519"
 # Pull is what production does (group_vars/lab_pull); lab brings the lab environment's values.
 GROUPS = ("lab", "docker_hosts", "blog", "lab_pull")
 
@@ -73,6 +81,8 @@ RERUN_LIMIT = 0.10
 FLEET_LIMIT = 3.0
 FLOOR_LIMIT = 1.5
 BIG_FLEET = 8
+# Seconds a one-server re-run may take, per connection (issue #14).
+RERUN_SECONDS = {SSH: 10.0, DOCKER: 15.0}
 
 RECAP_HOST = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:[a-z]+=\d+\s*)+)$")
 # "role : Task name ------------ 28.15s" (the dashes vanish when the name is long)
@@ -175,13 +185,15 @@ def parse_meminfo(text: str) -> int:
 
 @dataclass(frozen=True)
 class Converge:
-    """One repetition on one fleet: the cold converge, the re-run and its changes."""
+    """One repetition on one fleet: the cold converge, the re-run and its changes, and
+    each run's seconds per role."""
 
     size: int
     cold: float
     rerun: float
     rerun_changed: dict[str, int]
     roles: dict[str, float]
+    rerun_roles: dict[str, float] = field(default_factory=dict)
 
     @property
     def idempotent(self) -> bool:
@@ -212,17 +224,23 @@ class Machine:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One target: measured / limit (a ratio), or why it was not measured."""
+    """One target: numerator / denominator against limit (unit "%" or "x"), or seconds
+    against limit (unit "s", no denominator); or why it was not measured."""
 
     target: str
     limit: float
     numerator: float | None
     denominator: float | None
     missing: str = ""
+    unit: str = ""
 
     @property
     def ratio(self) -> float | None:
-        if self.numerator is None or not self.denominator:
+        if self.numerator is None:
+            return None
+        if self.unit == "s":
+            return self.numerator
+        if not self.denominator:
             return None
         return self.numerator / self.denominator
 
@@ -239,7 +257,7 @@ class Report:
     started: datetime
     duration: float
     machine: Machine
-    fleets: dict[int, list[Converge]]
+    fleets: dict[str, dict[int, list[Converge]]]  # connection -> fleet size -> repetitions
     floors: list[FloorRun] = field(default_factory=list)
 
 
@@ -255,10 +273,12 @@ def median_rerun(runs: Sequence[Converge]) -> float | None:
     return median([r.rerun for r in runs])
 
 
-def median_roles(runs: Sequence[Converge]) -> dict[str, float]:
-    """Median seconds per role across repetitions (a role absent from one counts 0 there)."""
-    names = {name for r in runs for name in r.roles}
-    medians = {name: statistics.median([r.roles.get(name, 0.0) for r in runs]) for name in names}
+def median_roles(runs: Sequence[Converge], *, rerun: bool = False) -> dict[str, float]:
+    """Median seconds per role across repetitions (a role absent from one counts 0 there),
+    of the cold converges or of the re-runs."""
+    split = [r.rerun_roles if rerun else r.roles for r in runs]
+    names = {name for roles in split for name in roles}
+    medians = {name: statistics.median([roles.get(name, 0.0) for roles in split]) for name in names}
     return dict(sorted(medians.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -272,37 +292,74 @@ def median_floor(floors: Sequence[FloorRun]) -> list[tuple[str, str, float]]:
     ]
 
 
-def verdicts(fleets: Mapping[int, Sequence[Converge]], floors: Sequence[FloorRun]) -> list[Verdict]:
-    """The three targets of issue #8, from the medians."""
-    one = fleets.get(1, [])
-    big = fleets.get(BIG_FLEET, [])
-    cold_one = median_cold(one)
+def verdicts(
+    fleets: Mapping[str, Mapping[int, Sequence[Converge]]], floors: Sequence[FloorRun]
+) -> list[Verdict]:
+    """Issue #14's targets, from the medians: the one-server re-run per connection (in
+    seconds, and over SSH as a share of its cold converge), then per connection the
+    fleet's cold converge and re-run against one server's, and one server against the floor."""
     floor = median([f.total for f in floors])
-    no_one = "" if one else "fleet size 1 was not in --servers"
-    no_big = "" if big else f"fleet size {BIG_FLEET} was not in --servers"
-    return [
+    result = []
+
+    def missing(connection: str, *sizes: int) -> str:
+        if connection not in fleets:
+            return f"the {connection} connection was not in --connections"
+        absent = [size for size in sizes if not fleets[connection].get(size)]
+        return f"fleet size {absent[0]} was not in --servers" if absent else ""
+
+    for connection in (SSH, DOCKER):
+        one = fleets.get(connection, {}).get(1, [])
+        result.append(
+            Verdict(
+                f"re-run ≤ {RERUN_SECONDS[connection]:.0f} s (1 server, {connection})",
+                RERUN_SECONDS[connection],
+                median_rerun(one),
+                None,
+                missing(connection, 1),
+                unit="s",
+            )
+        )
+    one_ssh = fleets.get(SSH, {}).get(1, [])
+    result.append(
         Verdict(
-            "re-run ≤ 10% of the cold converge (1 server)",
+            "re-run ≤ 10% of the cold converge (1 server, ssh)",
             RERUN_LIMIT,
-            median_rerun(one),
-            cold_one,
-            no_one,
-        ),
-        Verdict(
-            f"{BIG_FLEET} servers cold ≤ 3x 1 server cold",
-            FLEET_LIMIT,
-            median_cold(big),
-            cold_one,
-            no_big or no_one,
-        ),
-        Verdict(
-            "1 server cold ≤ 1.5x the floor",
-            FLOOR_LIMIT,
-            cold_one,
-            floor,
-            no_one or ("" if floors else "the floor was not measured"),
-        ),
-    ]
+            median_rerun(one_ssh),
+            median_cold(one_ssh),
+            missing(SSH, 1),
+            unit="%",
+        )
+    )
+    for connection in CONNECTIONS:
+        runs = fleets.get(connection, {})
+        one, big = runs.get(1, []), runs.get(BIG_FLEET, [])
+        result += [
+            Verdict(
+                f"{BIG_FLEET} servers re-run ≤ 3x 1 server re-run ({connection})",
+                FLEET_LIMIT,
+                median_rerun(big),
+                median_rerun(one),
+                missing(connection, 1, BIG_FLEET),
+                unit="x",
+            ),
+            Verdict(
+                f"{BIG_FLEET} servers cold ≤ 3x 1 server cold ({connection})",
+                FLEET_LIMIT,
+                median_cold(big),
+                median_cold(one),
+                missing(connection, 1, BIG_FLEET),
+                unit="x",
+            ),
+            Verdict(
+                f"1 server cold ≤ 1.5x the floor ({connection})",
+                FLOOR_LIMIT,
+                median_cold(one),
+                floor,
+                missing(connection, 1) or ("" if floors else "the floor was not measured"),
+                unit="x",
+            ),
+        ]
+    return result
 
 
 # --- The report ----------------------------------------------------------------------------
@@ -330,8 +387,9 @@ def changed_cell(changed: Mapping[str, int]) -> str:
 def verdict_row(verdict: Verdict) -> list[str]:
     if verdict.ratio is None:
         return [verdict.target, f"not measured: {verdict.missing}", "not measured"]
-    unit = "%" if verdict.limit < 1 else "x"
-    value = f"{verdict.ratio * 100:.1f}%" if unit == "%" else f"{verdict.ratio:.2f}x"
+    if verdict.unit == "s":
+        return [verdict.target, _s(verdict.ratio), verdict.status]
+    value = f"{verdict.ratio * 100:.1f}%" if verdict.unit == "%" else f"{verdict.ratio:.2f}x"
     measured = f"{value} ({_s(verdict.numerator)} / {_s(verdict.denominator)})"
     return [verdict.target, measured, verdict.status]
 
@@ -350,35 +408,62 @@ def render_machine(report: Report) -> list[str]:
     return ["## Machine and versions", "", *_table(["", ""], rows), ""]
 
 
-def render_fleet(size: int, runs: Sequence[Converge]) -> list[str]:
+CONNECTION_TITLES = {
+    DOCKER: "the docker connection (every lab run's)",
+    SSH: f"SSH as {SSH_USER} with become (real servers'), the project's ansible.cfg",
+}
+
+
+def render_fleet(connection: str, size: int, runs: Sequence[Converge]) -> list[str]:
     rows = [
         [str(i), _s(r.cold), _s(r.rerun), changed_cell(r.rerun_changed)]
         for i, r in enumerate(runs, 1)
     ]
     idempotent = "0 in every repetition" if all(r.idempotent for r in runs) else "**not 0**"
     rows.append(["**median**", _s(median_cold(runs)), _s(median_rerun(runs)), idempotent])
-    title = f"## {size} server{'s' if size > 1 else ''}"
+    title = f"### {size} server{'s' if size > 1 else ''}, {connection}"
     header = ["repetition", "cold converge", "re-run", "changed on re-run"]
     return [title, "", *_table(header, rows), ""]
 
 
-def render_roles(runs: Sequence[Converge]) -> list[str]:
-    title = "## Where the 1-server cold converge spends its time"
+def _share(seconds: float, total: float) -> str:
+    return f"{seconds / total * 100:.0f}%" if total else "-"
+
+
+def render_roles(connection: str, runs: Sequence[Converge]) -> list[str]:
+    title = f"### Where one server's runs spend their time, {connection}"
     if not runs:
         return [title, "", "Not measured: fleet size 1 was not in --servers.", ""]
-    roles = median_roles(runs)
-    total = sum(roles.values())
+    cold, rerun = median_roles(runs), median_roles(runs, rerun=True)
+    cold_total, rerun_total = sum(cold.values()), sum(rerun.values())
     rows = [
-        [name, _s(sec), f"{sec / total * 100:.0f}%" if total else "-"]
-        for name, sec in roles.items()
+        [
+            name,
+            _s(cold.get(name, 0.0)),
+            _share(cold.get(name, 0.0), cold_total),
+            _s(rerun.get(name, 0.0)),
+            _share(rerun.get(name, 0.0), rerun_total),
+        ]
+        for name in dict.fromkeys([*cold, *rerun])
     ]
-    rows.append(["**all tasks**", _s(total), "100%"])
-    rows.append(["wall clock (ansible-playbook start to end)", _s(median_cold(runs)), ""])
+    rows.append(["**all tasks**", _s(cold_total), "100%", _s(rerun_total), "100%"])
+    rows.append(
+        [
+            "wall clock (ansible-playbook start to end)",
+            _s(median_cold(runs)),
+            "",
+            _s(median_rerun(runs)),
+            "",
+        ]
+    )
     intro = (
         "Per role, the sum of the profile_tasks TASKS RECAP lines (`role : task`), median of "
-        "the repetitions; tasks outside roles are the preflight play's."
+        "the repetitions; tasks outside roles are the preflight play's. What the tasks do not "
+        "add up to is ansible-playbook's own time between tasks (loading, templating, "
+        "forks, callbacks)."
     )
-    return [title, "", intro, "", *_table(["role", "time", "share"], rows), ""]
+    header = ["role", "cold converge", "share", "re-run", "share"]
+    return [title, "", intro, "", *_table(header, rows), ""]
 
 
 def render_floor(floors: Sequence[FloorRun]) -> list[str]:
@@ -395,7 +480,8 @@ def render_floor(floors: Sequence[FloorRun]) -> list[str]:
 
 def render(report: Report) -> str:
     """docs/benchmarks.md."""
-    repeats = sorted({len(runs) for runs in report.fleets.values()} | {len(report.floors)})
+    counts = {len(runs) for sizes in report.fleets.values() for runs in sizes.values()}
+    repeats = sorted(counts | {len(report.floors)})
     lines = [
         "# Benchmarks",
         "",
@@ -413,25 +499,47 @@ def render(report: Report) -> str:
         ),
         "",
     ]
-    for size, runs in report.fleets.items():
-        lines += render_fleet(size, runs)
-    lines += render_roles(report.fleets.get(1, []))
+    for connection, sizes in report.fleets.items():
+        lines += [f"## Over {CONNECTION_TITLES[connection]}", ""]
+        for size, runs in sizes.items():
+            lines += render_fleet(connection, size, runs)
+        lines += render_roles(connection, sizes.get(1, []))
     lines += render_floor(report.floors)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def bench_command(sizes: Sequence[int], repeat: int, output: Path) -> str:
+def bench_command(
+    sizes: Sequence[int], repeat: int, output: Path, connections: Sequence[str] = CONNECTIONS
+) -> str:
     """The command line that reproduces a run."""
-    args = ["--servers", *map(str, sizes), "--repeat", str(repeat), "--output", str(output)]
+    args = ["--servers", *map(str, sizes), "--repeat", str(repeat)]
+    args += ["--connections", *connections, "--output", str(output)]
     return shlex.join(["python", "-m", "dockyard_lab", "bench", *args])
 
 
 # --- The generated inventory ---------------------------------------------------------------
 
 
-def hosts_yaml(names: Sequence[str], root: Path) -> str:
-    """hosts.yml of a bench fleet: the lab's groups, pull as in production."""
-    hosts = "".join(f"            {name}:\n" for name in names)
+def hosts_yaml(names: Sequence[str], root: Path, addresses: Mapping[str, str] | None = None) -> str:
+    """hosts.yml of a bench fleet: the lab's groups, pull as in production. With addresses
+    (name -> IP), SSH to each as the deploy user with become; else the docker connection."""
+    if addresses is None:
+        connection = ["        ansible_connection: community.docker.docker"]
+        hosts = "".join(f"            {name}:\n" for name in names)
+    else:
+        connection = [
+            "        ansible_connection: ssh",
+            f"        ansible_user: {SSH_USER}",
+            "        ansible_become: true",
+            f"        ansible_ssh_private_key_file: {json.dumps(str(SSH_KEY))}",
+            "        # Fresh servers with the image's host keys, at new addresses every run.",
+            "        ansible_ssh_common_args: "
+            "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        ]
+        hosts = "".join(
+            f"            {name}:\n              ansible_host: {addresses[name]}\n"
+            for name in names
+        )
     lines = [
         "---",
         "# Written by python -m dockyard_lab bench: a fleet of bench servers.",
@@ -441,7 +549,7 @@ def hosts_yaml(names: Sequence[str], root: Path) -> str:
         "  children:",
         "    lab:",
         "      vars:",
-        "        ansible_connection: community.docker.docker",
+        *connection,
         "      children:",
     ]
     text = "\n".join(lines) + "\n"
@@ -450,10 +558,15 @@ def hosts_yaml(names: Sequence[str], root: Path) -> str:
     return text
 
 
-def write_inventory(directory: Path, names: Sequence[str], root: Path = PROJECT_ROOT) -> Path:
+def write_inventory(
+    directory: Path,
+    names: Sequence[str],
+    root: Path = PROJECT_ROOT,
+    addresses: Mapping[str, str] | None = None,
+) -> Path:
     """hosts.yml and a group_vars link to the lab's, in directory (replaced)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "hosts.yml").write_text(hosts_yaml(names, root))
+    (directory / "hosts.yml").write_text(hosts_yaml(names, root, addresses))
     link = directory / "group_vars"
     if link.is_symlink() or link.exists():
         link.unlink()
@@ -525,18 +638,63 @@ def in_server(name: str, *argv: str, check: bool = True) -> subprocess.Completed
     return run(["docker", "exec", name, *argv], check=check)
 
 
-def measure_fleet(size: int, repetition: int) -> Converge:
-    """Cold converge and re-run of site.yml on `size` fresh servers."""
+def ensure_ssh_key(key: Path = SSH_KEY) -> str:
+    """The lab's SSH key pair (made when missing); its public half."""
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dockyard lab", "-f", str(key)])
+    return key.with_suffix(".pub").read_text().strip()
+
+
+def server_address(name: str) -> str:
+    fmt = f"{{{{(index .NetworkSettings.Networks {json.dumps(NETWORK)}).IPAddress}}}}"
+    return run(["docker", "inspect", "--format", fmt, name]).stdout.strip()
+
+
+def ssh_answers(address: str) -> bool:
+    argv = ["ssh", "-i", str(SSH_KEY), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+    argv += ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+    return run([*argv, f"{SSH_USER}@{address}", "sudo", "-n", "true"], check=False).returncode == 0
+
+
+def enable_ssh(name: str, public_key: str) -> str:
+    """What a hosting provider hands over (as the examples scenario's prepare does): sshd
+    running, a sudoer whose key is known. Returns the server's address."""
+    script = "; ".join(
+        [
+            "set -e",
+            f"id {SSH_USER} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {SSH_USER}",
+            f"echo '{SSH_USER} ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/{SSH_USER}",
+            f"chmod 0440 /etc/sudoers.d/{SSH_USER}",
+            f"install -d -m 0700 -o {SSH_USER} -g {SSH_USER} /home/{SSH_USER}/.ssh",
+            f"echo {shlex.quote(public_key)} > /home/{SSH_USER}/.ssh/authorized_keys",
+            f"chown {SSH_USER}: /home/{SSH_USER}/.ssh/authorized_keys",
+            "systemctl start ssh",
+        ]
+    )
+    in_server(name, "sh", "-c", script)
+    address = server_address(name)
+    wait_until(lambda: ssh_answers(address), f"{name}: SSH as {SSH_USER} answers", timeout=60)
+    return address
+
+
+def measure_fleet(size: int, repetition: int, connection: str = DOCKER) -> Converge:
+    """Cold converge and re-run of site.yml on `size` fresh servers, over `connection`."""
     names = [f"bench-{i}" for i in range(1, size + 1)]
+    label = f"{connection}-{size}-servers-{repetition}"
     with bench_servers(names):
-        inventory = write_inventory(INVENTORY_DIR, names)
+        addresses = None
+        if connection == SSH:
+            public_key = ensure_ssh_key()
+            addresses = {name: enable_ssh(name, public_key) for name in names}
+        inventory = write_inventory(INVENTORY_DIR, names, addresses=addresses)
         shutil.rmtree(FACTS_DIR, ignore_errors=True)
-        cold, cold_out = playbook(inventory, f"{size}-servers-{repetition}-cold")
-        rerun, rerun_out = playbook(inventory, f"{size}-servers-{repetition}-rerun")
+        cold, cold_out = playbook(inventory, f"{label}-cold")
+        rerun, rerun_out = playbook(inventory, f"{label}-rerun")
     changed = changed_counts(parse_play_recap(rerun_out))
     if any(changed.values()) or set(changed) != set(names):
-        log(f"{size} servers, repetition {repetition}: the re-run is not clean: {changed}")
-    return Converge(size, cold, rerun, changed, role_times(cold_out))
+        log(f"{label}: the re-run is not clean: {changed}")
+    return Converge(size, cold, rerun, changed, role_times(cold_out), role_times(rerun_out))
 
 
 def daemon_json() -> str:
@@ -660,11 +818,20 @@ def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def bench(sizes: Sequence[int], repeat: int, output: Path) -> Path:
-    """Measure every fleet size `repeat` times and the floor; write the report to output."""
+def bench(
+    sizes: Sequence[int],
+    repeat: int,
+    output: Path,
+    connections: Sequence[str] = CONNECTIONS,
+) -> Path:
+    """Measure every fleet size `repeat` times over each connection, and the floor; write
+    the report to output."""
     sizes = list(dict.fromkeys(sizes))
+    connections = list(dict.fromkeys(connections))
     if repeat < 1 or not sizes or min(sizes) < 1:
         raise LabError("bench needs --repeat >= 1 and fleet sizes >= 1")
+    if not connections or set(connections) - set(CONNECTIONS):
+        raise LabError(f"bench connections are {', '.join(CONNECTIONS)}")
     signal.signal(signal.SIGTERM, _terminate)
     started, clock = datetime.now(UTC), time.monotonic()
     load = os.getloadavg()[0]
@@ -675,7 +842,13 @@ def bench(sizes: Sequence[int], repeat: int, output: Path) -> Path:
     for repetition in range(1, repeat + 1):
         floor, debian, version = measure_floor(repetition)
         floors.append(floor)
-    fleets = {size: [measure_fleet(size, rep) for rep in range(1, repeat + 1)] for size in sizes}
+    fleets = {
+        connection: {
+            size: [measure_fleet(size, rep, connection) for rep in range(1, repeat + 1)]
+            for size in sizes
+        }
+        for connection in connections
+    }
     machine = Machine(
         cores=os.cpu_count() or 0,
         memory_kib=parse_meminfo(Path("/proc/meminfo").read_text()),
@@ -686,7 +859,7 @@ def bench(sizes: Sequence[int], repeat: int, output: Path) -> Path:
         engine=version,
     )
     report = Report(
-        bench_command(sizes, repeat, output),
+        bench_command(sizes, repeat, output, connections),
         started,
         time.monotonic() - clock,
         machine,
