@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -18,14 +19,16 @@ def inspected(
     name: str,
     *,
     running: bool = True,
+    health: str | None = None,
     labels: dict[str, str] | None = None,
     ports: dict[str, Any] | None = None,
     volumes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """A `docker inspect` result with the fields docker_state reads (as Engine 20-27 write them)."""
     return {
+        "Id": hashlib.sha256(name.encode()).hexdigest(),
         "Name": "/" + name,
-        "State": {"Running": running},
+        "State": {"Running": running, **({"Health": {"Status": health}} if health else {})},
         "Config": {"Image": "some/image:1", "Labels": labels},
         "HostConfig": {"PortBindings": ports},
         "Mounts": [{"Type": "volume", "Name": v, "Destination": "/var/lib/mysql"} for v in volumes]
@@ -65,8 +68,10 @@ def test_summary_reads_name_ports_volumes_and_compose_labels() -> None:
         )
     )
     assert facts == {
+        "id": facts["id"],
         "name": "tutorial_django_1",
         "running": False,
+        "health": "",
         "image": "some/image:1",
         "project": "tutorial",
         "service": "django",
@@ -129,7 +134,27 @@ def test_a_stopped_container_still_blocks_but_does_not_publish() -> None:
 
 def test_unrelated_containers_are_left_out() -> None:
     state = sort(inspected("cache", ports={"6379/tcp": [{"HostPort": "6379"}]}, volumes=("redis",)))
-    assert state == {"ours": [], "publishing": [], "retire": [], "retire_db": "", "blocking": []}
+    assert state == {
+        "ours": [],
+        "db": "",
+        "ready": [],
+        "publishing": [],
+        "retire": [],
+        "retire_db": "",
+        "blocking": [],
+    }
+
+
+def test_the_running_database_container_is_named_by_its_short_id() -> None:
+    """What `docker ps --quiet` with the project's and the db service's labels prints."""
+    db = {"com.docker.compose.project": "blog", "com.docker.compose.service": "db"}
+    web = {"com.docker.compose.project": "blog", "com.docker.compose.service": "web"}
+    other_db = {"com.docker.compose.project": "shop", "com.docker.compose.service": "db"}
+    running = inspected("blog-db-1", labels=db, volumes=("mysql-data",))
+    state = sort(inspected("blog-web-1", labels=web), inspected("shop-db-1", labels=other_db), running)
+    assert state["db"] == running["Id"][:12] and len(state["db"]) == 12
+    assert sort(inspected("blog-db-1", running=False, labels=db))["db"] == "", "stopped: none"
+    assert sort(inspected("blog-web-1", labels=web))["db"] == ""
 
 
 FAKE_DOCKER = """#!/usr/bin/env python3
@@ -200,3 +225,20 @@ def test_another_stacks_container_on_the_volume_is_in_the_way() -> None:
         "shop_db.1.a1", labels={"com.docker.stack.namespace": "shop"}, volumes=("mysql-data",)
     )
     assert [c["name"] for c in sort(other)["blocking"]] == ["shop_db.1.a1"]
+
+
+def test_ready_services_run_healthy_or_have_no_health_check() -> None:
+    def blog(service: str, name: str, **state: Any) -> dict[str, Any]:
+        labels = {"com.docker.compose.project": "blog", "com.docker.compose.service": service}
+        return inspected(name, labels=labels, **state)
+
+    state = sort(
+        blog("db", "blog-db-1", health="healthy"),
+        blog("web", "blog-web-1", health="starting"),
+        blog("front", "blog-front-1"),  # no health check, running
+        blog("worker", "blog-worker-1", health="healthy"),
+        blog("worker", "blog-worker-2", running=False),  # one of the service's containers down
+        inspected("shop-web-1", labels={"com.docker.compose.project": "shop"}, health="healthy"),
+    )
+    assert state["ready"] == ["db", "front"]
+    assert sort(blog("web", "blog-web-1", health="unhealthy"))["ready"] == []

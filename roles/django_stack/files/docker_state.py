@@ -9,7 +9,8 @@ CLI alone) and sorts every container into:
   ours      the project's own (its compose label, or its swarm stack's),
   retire    named for retirement (by name, or by its Compose project),
   blocking  anything else that publishes the web port or mounts the database volume,
-and says whether the volume exists and which Compose project (or swarm stack), if any,
+names the project's running database container (Compose's service db) and the services
+whose containers all run healthy (or run, having no health check), and says whether the volume exists and which Compose project (or swarm stack), if any,
 created it, and which Engine API version the daemon speaks (the compose file's health
 checks depend on it).
 With no answering daemon it prints {"answering": false, ...} and nothing else is known.
@@ -60,8 +61,12 @@ def summary(inspected: dict[str, Any]) -> dict[str, Any]:
         if mount.get("Type") == "volume" and mount.get("Name")
     )
     return {
+        # As `docker ps --quiet` prints it.
+        "id": str(inspected.get("Id", ""))[:12],
         "name": str(inspected.get("Name", "")).lstrip("/"),
         "running": bool((inspected.get("State") or {}).get("Running")),
+        # "" for a container without a health check.
+        "health": str(((inspected.get("State") or {}).get("Health") or {}).get("Status", "")),
         "image": (inspected.get("Config") or {}).get("Image", ""),
         "project": project_of(labels),
         "service": labels.get(SERVICE_LABEL, ""),
@@ -96,8 +101,19 @@ def classify(
         elif holds:
             blocking.append({**container, "holds": holds})
     database = [c["name"] for c in retire if volume in c["volumes"]]
+    running_db = [c["id"] for c in ours if c["running"] and c["service"] == "db"]
+    services = {c["service"] for c in ours if c["service"]}
+    unready = {
+        c["service"]
+        for c in ours
+        if c["service"] and not (c["running"] and c["health"] in ("healthy", ""))
+    }
     return {
         "ours": [c["name"] for c in ours],
+        # The project's running database container (Compose's service db), "" when none.
+        "db": running_db[0] if running_db else "",
+        # Compose services of the project whose every container runs, healthy or unchecked.
+        "ready": sorted(services - unready),
         # Every running container that publishes the port, whoever's it is.
         "publishing": [c["name"] for c in containers if c["running"] and port in c["ports"]],
         "retire": retire,
