@@ -151,7 +151,8 @@ def test_the_running_database_container_is_named_by_its_short_id() -> None:
     web = {"com.docker.compose.project": "blog", "com.docker.compose.service": "web"}
     other_db = {"com.docker.compose.project": "shop", "com.docker.compose.service": "db"}
     running = inspected("blog-db-1", labels=db, volumes=("mysql-data",))
-    state = sort(inspected("blog-web-1", labels=web), inspected("shop-db-1", labels=other_db), running)
+    others = (inspected("blog-web-1", labels=web), inspected("shop-db-1", labels=other_db))
+    state = sort(*others, running)
     assert state["db"] == running["Id"][:12] and len(state["db"]) == 12
     assert sort(inspected("blog-db-1", running=False, labels=db))["db"] == "", "stopped: none"
     assert sort(inspected("blog-web-1", labels=web))["db"] == ""
@@ -228,9 +229,11 @@ def test_another_stacks_container_on_the_volume_is_in_the_way() -> None:
 
 
 def test_ready_services_run_healthy_or_have_no_health_check() -> None:
-    def blog(service: str, name: str, **state: Any) -> dict[str, Any]:
+    def blog(
+        service: str, name: str, *, running: bool = True, health: str | None = None
+    ) -> dict[str, Any]:
         labels = {"com.docker.compose.project": "blog", "com.docker.compose.service": service}
-        return inspected(name, labels=labels, **state)
+        return inspected(name, running=running, health=health, labels=labels)
 
     state = sort(
         blog("db", "blog-db-1", health="healthy"),

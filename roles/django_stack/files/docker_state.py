@@ -10,9 +10,9 @@ CLI alone) and sorts every container into:
   retire    named for retirement (by name, or by its Compose project),
   blocking  anything else that publishes the web port or mounts the database volume,
 names the project's running database container (Compose's service db) and the services
-whose containers all run healthy (or run, having no health check), and says whether the volume exists and which Compose project (or swarm stack), if any,
-created it, and which Engine API version the daemon speaks (the compose file's health
-checks depend on it).
+whose containers all run healthy (or run, having no health check), and says whether the
+volume exists and which Compose project (or swarm stack), if any, created it, and which
+Engine API version the daemon speaks (the compose file's health checks depend on it).
 With no answering daemon it prints {"answering": false, ...} and nothing else is known.
 """
 
