@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--force", action="store_true", help="rebuild even when current")
     sub.add_parser("aptrepo", help="build and serve the signed apt repository")
     sub.add_parser("registries", help="run the mirror and the private registry")
-    sub.add_parser("proxy", help="run the HTTP proxy (tinyproxy, with a login)")
+    sub.add_parser("proxy", help="run the HTTP proxy (squid, with a login)")
     apps = sub.add_parser(
         "appimages", help="build the python base and MySQL-compatible database images"
     )
