@@ -101,6 +101,10 @@ ENGINE_PACKAGES = {
 }
 # The suites whose Docker-host image scenarios use (make lab builds these).
 DOCKER_HOST_SUITES = ("bookworm", "trixie")
+# What a full distribution has and minbase lacks, on the Docker hosts: ss (iproute2), with
+# which django_stack reads who listens on its ports through listen_ports_facts. The bare
+# server images keep the minimal host's path (django_stack's own /proc reader).
+FULL_HOST_PACKAGES = ("iproute2",)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class DockerHostRecipe(ServerRecipe):
     def __post_init__(self) -> None:
         if not self.packages:
             engine = ENGINE_PACKAGES.get(self.suite, ())
-            object.__setattr__(self, "packages", SERVER_PACKAGES + engine)
+            object.__setattr__(self, "packages", SERVER_PACKAGES + FULL_HOST_PACKAGES + engine)
 
     @property
     def tag(self) -> str:

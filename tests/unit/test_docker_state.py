@@ -138,6 +138,7 @@ def test_unrelated_containers_are_left_out() -> None:
         "ours": [],
         "db": "",
         "ready": [],
+        "running": [],
         "publishing": [],
         "retire": [],
         "retire_db": "",
@@ -244,4 +245,5 @@ def test_ready_services_run_healthy_or_have_no_health_check() -> None:
         inspected("shop-web-1", labels={"com.docker.compose.project": "shop"}, health="healthy"),
     )
     assert state["ready"] == ["db", "front"]
+    assert state["running"] == ["db", "front", "web", "worker"], "running, healthy or not"
     assert sort(blog("web", "blog-web-1", health="unhealthy"))["ready"] == []

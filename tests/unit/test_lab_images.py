@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from dockyard_lab.images import (
     ENGINE_PACKAGES,
+    FULL_HOST_PACKAGES,
     SERVER_PACKAGES,
     SUITES,
     DockerHostRecipe,
@@ -48,7 +49,8 @@ def test_unknown_suite_is_refused_before_building() -> None:
 def test_a_docker_host_is_the_server_plus_what_the_engine_role_installs(suite: str) -> None:
     host = DockerHostRecipe(suite)
     assert host.tag == f"dockyard-lab/docker-host:{suite}"
-    assert host.packages == SERVER_PACKAGES + ENGINE_PACKAGES[suite]
+    assert host.packages == SERVER_PACKAGES + FULL_HOST_PACKAGES + ENGINE_PACKAGES[suite]
+    assert "iproute2" not in SERVER_PACKAGES, "bare servers keep the minimal host's path"
     assert host.digest() != ServerRecipe(suite).digest()
 
 

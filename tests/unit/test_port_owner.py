@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -44,7 +45,17 @@ def test_a_connected_but_not_listening_socket_is_not_an_owner(listener: socket.s
 
 def test_the_script_prints_json_for_the_role(listener: socket.socket) -> None:
     port = listener.getsockname()[1]
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), str(port)], capture_output=True, text=True, check=True
-    )
-    assert f'"pid": {os.getpid()}' in out.stdout
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        second = other.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, str(SCRIPT), str(second), str(port), "1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    found = json.loads(out.stdout)
+    assert [entry["port"] for entry in found] == sorted([port, second])
+    assert {entry["pid"] for entry in found} == {os.getpid()}
+    assert all(entry["family"] == "IPv4" and entry["name"] for entry in found)

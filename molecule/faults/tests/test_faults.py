@@ -32,6 +32,7 @@ BACKUPS = "/var/backups/blog"
 PROJECT = "--project-directory /opt/blog --file /opt/blog/docker-compose.yml --project-name blog"
 KEPT = "Kept through every fault"
 SLOW_DB = "dockyard-test/slow-db:1"
+PROC_READER = "Find which processes listen on the blog's ports, from /proc (no ss or netstat here)"
 
 
 def name(host):
@@ -270,6 +271,9 @@ def test_port_taken_is_refused_before_any_change(host):
         assert "Port 8099 is already taken" in said and "python3 (pid" in said, said
         assert "Nothing was changed" in said
         assert state(host) == before
+        # This server has ss (iproute2, as full distributions do): listen_ports_facts
+        # answered, and django_stack's own /proc reader was not needed.
+        assert task_result(out.stdout, f"django_stack : {PROC_READER}", name(host)) == "skipping"
     finally:
         host.run("systemctl stop dockyard-squatter")
     record_fault(

@@ -103,6 +103,9 @@ def test_check_mode_on_the_converged_site_reports_no_change(host):
     assert dry.returncode == 0, dry.stdout
     counters = recap(dry.stdout, name(host))
     assert counters["changed"] == 0 and counters["failed"] == 0, dry.stdout
+    # A minimal server (no ss, no netstat): django_stack read its ports from /proc itself.
+    reader = "django_stack : Find which processes listen on the blog's ports, from /proc"
+    assert task_result(dry.stdout, f"{reader} (no ss or netstat here)", name(host)) == "ok"
 
 
 @pytest.mark.parametrize(

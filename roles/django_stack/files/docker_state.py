@@ -114,6 +114,8 @@ def classify(
         "db": running_db[0] if running_db else "",
         # Compose services of the project whose every container runs, healthy or unchecked.
         "ready": sorted(services - unready),
+        # Compose services of the project with a running container.
+        "running": sorted({c["service"] for c in ours if c["service"] and c["running"]}),
         # Every running container that publishes the port, whoever's it is.
         "publishing": [c["name"] for c in containers if c["running"] and port in c["ports"]],
         "retire": retire,

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Print, as JSON, the processes listening on a TCP port of this host's network namespace.
+"""Print, as JSON, the processes listening on TCP ports of this host's network namespace.
 
-    port_owner.py 8000  ->  [{"pid": 812, "name": "python3", "family": "IPv4"}]
+    port_owner.py 8000 443  ->  [{"port": 8000, "pid": 812, "name": "python3", "family": "IPv4"}]
 
-Reads /proc only (no ss, lsof or fuser, which a minimal server may lack): the listening
-sockets of /proc/net/tcp and tcp6, then which process holds each socket's inode.
+Reads /proc only (no ss, lsof or fuser): the listening sockets of /proc/net/tcp and tcp6,
+then which process holds each socket's inode. django_stack runs it only on a minimal host
+that has neither ss nor netstat; elsewhere community.general.listen_ports_facts answers,
+read by the port_listeners filter into the same shape.
 """
 
 from __future__ import annotations
@@ -68,5 +70,10 @@ def owners(port: int, proc: Path = Path("/proc")) -> list[dict[str, object]]:
     return sorted(result, key=lambda owner: int(str(owner["pid"])))
 
 
+def listeners(ports: list[int], proc: Path = Path("/proc")) -> list[dict[str, object]]:
+    """The owners of every port, each entry naming its port, sorted by port and pid."""
+    return [{"port": port, **owner} for port in sorted(set(ports)) for owner in owners(port, proc)]
+
+
 if __name__ == "__main__":
-    json.dump(owners(int(sys.argv[1])), sys.stdout)
+    json.dump(listeners([int(arg) for arg in sys.argv[1:]]), sys.stdout)
