@@ -9,8 +9,9 @@ ControlPersist). The floor is the same work done by hand on one fresh server: on
 install, daemon.json, the image pulls and the database's first start. docs/benchmarks.md
 holds the medians and a verdict per target of issue #14.
 
-Parsing, medians, verdicts and the report are pure functions (tests/unit/test_lab_bench.py);
-the rest drives servers through the lab's helpers and always removes them.
+Reading the runs (ansible.posix's json callback, not the text), medians, verdicts and the
+report are pure functions (tests/unit/test_lab_bench.py); the rest drives servers through
+the lab's helpers and always removes them.
 """
 
 from __future__ import annotations
@@ -55,11 +56,13 @@ SSH_KEY = STATE_DIR / "ssh" / "id_ed25519"
 # Pull is what production does (group_vars/lab_pull); lab brings the lab environment's values.
 GROUPS = ("lab", "docker_hosts", "blog", "lab_pull")
 
-# Every task in the TASKS RECAP (profile_tasks prints the top 20 by default); a fact cache
-# of the benchmark's own, emptied before each cold converge, so no fresh server starts with
-# the facts of an earlier one of the same name.
+# ansible.posix's json callback instead of the text: every task's start and end, every
+# host's result and the recap as data. It replaces profile_tasks (ansible.cfg enables that
+# one, and it would print into the JSON); a fact cache of the benchmark's own, emptied
+# before each cold converge, so no fresh server starts with the facts of an earlier one.
 ANSIBLE_ENV = {
-    "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all",
+    "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+    "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.json",
     "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(FACTS_DIR),
     "ANSIBLE_NOCOLOR": "1",
 }
@@ -84,38 +87,58 @@ BIG_FLEET = 8
 # Seconds a one-server re-run may take, per connection (issue #14).
 RERUN_SECONDS = {SSH: 10.0, DOCKER: 15.0}
 
-RECAP_HOST = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:[a-z]+=\d+\s*)+)$")
-# "role : Task name ------------ 28.15s" (the dashes vanish when the name is long)
-RECAP_TASK = re.compile(r"^(?P<name>.+?) -*\s*(?P<seconds>\d+(?:\.\d+)?)s$")
 NO_ROLE = "(plays, outside roles)"
 
 
-# --- Parsing ansible-playbook's output -----------------------------------------------------
+# --- Reading ansible-playbook's JSON ---------------------------------------------------------
 
 
-def _section(output: str, banner: str) -> list[str]:
-    """The lines after the banner line (e.g. 'PLAY RECAP ****'), up to the next banner."""
-    lines = output.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith(f"{banner} *")]
-    if not starts:
-        return []
-    section: list[str] = []
-    for line in lines[starts[-1] + 1 :]:
-        if re.match(r"^[A-Z][A-Z ]+ \*{3}", line):
-            break
-        section.append(line.rstrip())
-    return section
+@dataclass(frozen=True)
+class Run:
+    """What one ansible-playbook run reported through the json callback."""
+
+    recap: dict[str, dict[str, int]]  # host -> ok, changed, failures, skipped, ...
+    tasks: list[tuple[str, float]]  # "role : Task" (or a play's own task) -> seconds
+    failures: list[str]  # "host: task: message"
 
 
-def parse_play_recap(output: str) -> dict[str, dict[str, int]]:
-    """Host -> its PLAY RECAP counts (ok, changed, unreachable, failed, ...)."""
-    recap: dict[str, dict[str, int]] = {}
-    for line in _section(output, "PLAY RECAP"):
-        match = RECAP_HOST.match(line)
-        if match:
-            pairs = (item.split("=") for item in match["counts"].split())
-            recap[match["host"]] = {key: int(value) for key, value in pairs}
-    return recap
+def _seconds(duration: Mapping[str, str]) -> float:
+    """A task's wall time from the callback's ISO start and end (0 when either is missing)."""
+    try:
+        start = datetime.fromisoformat(duration["start"])
+        end = datetime.fromisoformat(duration["end"])
+    except (KeyError, ValueError):
+        return 0.0
+    return max((end - start).total_seconds(), 0.0)
+
+
+def parse_run(output: str) -> Run:
+    """The run's recap, task times and failures; empty when the output is not the callback's
+    JSON (ansible-playbook stopped before any play: its error is on stderr)."""
+    try:
+        data = json.loads(output)
+    except json.JSONDecodeError:
+        return Run({}, [], [])
+    if not isinstance(data, dict):
+        return Run({}, [], [])
+    recap = {
+        host: {key: int(value) for key, value in counts.items()}
+        for host, counts in (data.get("stats") or {}).items()
+    }
+    tasks: list[tuple[str, float]] = []
+    failures: list[str] = []
+    for play in data.get("plays") or []:
+        for entry in play.get("tasks") or []:
+            task = entry.get("task") or {}
+            name = str(task.get("name", ""))
+            tasks.append((name, _seconds(task.get("duration") or {})))
+            for host, result in (entry.get("hosts") or {}).items():
+                if result.get("failed") and not result.get("ignore_errors"):
+                    message = str(result.get("msg", "")).strip().splitlines()
+                    failures.append(f"{host}: {name}: {message[0] if message else 'failed'}")
+                elif result.get("unreachable"):
+                    failures.append(f"{host}: {name}: unreachable: {result.get('msg', '')}")
+    return Run(recap, tasks, failures)
 
 
 def changed_counts(recap: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
@@ -123,35 +146,29 @@ def changed_counts(recap: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
     return {host: counts.get("changed", 0) for host, counts in recap.items()}
 
 
-def failure_summary(output: str, limit: int = 20) -> str:
-    """What went wrong in a failed run: its fatal/failed/[ERROR] lines and the PLAY RECAP."""
-    marks = ("fatal:", "failed:", "[ERROR]:", "ERROR!")
-    failures = [line.rstrip() for line in output.splitlines() if line.startswith(marks)]
-    recap = [line for line in _section(output, "PLAY RECAP") if line.strip()]
-    return "\n".join([*failures[:limit], *recap])
+def failure_summary(output: str, errors: str = "", limit: int = 20) -> str:
+    """What went wrong in a failed run: each failed task's message, the recap, and the last
+    lines ansible-playbook wrote to stderr (its own errors, before any play)."""
+    run_ = parse_run(output)
+    recap = [
+        f"{host}: " + " ".join(f"{key}={value}" for key, value in counts.items())
+        for host, counts in run_.recap.items()
+    ]
+    stderr = [line for line in errors.splitlines() if line.strip()][-5:]
+    return "\n".join([*run_.failures[:limit], *recap, *stderr])
 
 
 def role_of(task: str) -> str:
-    """The role a profile_tasks task name belongs to ('role : Task'), facts on their own."""
+    """The role a task belongs to ('role : Task'), facts on their own."""
     if " : " in task:
         return task.split(" : ", 1)[0].strip()
     return "(gathering facts)" if task == "Gathering Facts" else NO_ROLE
 
 
-def parse_task_times(output: str) -> list[tuple[str, float]]:
-    """(task name, seconds) of every line of profile_tasks' TASKS RECAP."""
-    times: list[tuple[str, float]] = []
-    for line in _section(output, "TASKS RECAP"):
-        match = RECAP_TASK.match(line)
-        if match:
-            times.append((match["name"].strip(), float(match["seconds"])))
-    return times
-
-
 def role_times(output: str) -> dict[str, float]:
-    """Seconds per role, summed over the TASKS RECAP, largest first."""
+    """Seconds per role, summed over the run's tasks, largest first."""
     totals: dict[str, float] = {}
-    for task, seconds in parse_task_times(output):
+    for task, seconds in parse_run(output).tasks:
         totals[role_of(task)] = totals.get(role_of(task), 0.0) + seconds
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
@@ -457,7 +474,8 @@ def render_roles(connection: str, runs: Sequence[Converge]) -> list[str]:
         ]
     )
     intro = (
-        "Per role, the sum of the profile_tasks TASKS RECAP lines (`role : task`), median of "
+        "Per role, the sum of its tasks' times (start to end, as ansible.posix's json callback "
+        "reports them; `role : task`), median of "
         "the repetitions; tasks outside roles are the preflight play's. What the tasks do not "
         "add up to is ansible-playbook's own time between tasks (loading, templating, "
         "forks, callbacks)."
@@ -610,9 +628,11 @@ def playbook(inventory: Path, log_name: str) -> tuple[float, str]:
     start = time.monotonic()
     proc = run(playbook_argv(inventory), check=False, cwd=PROJECT_ROOT)
     seconds = time.monotonic() - start
-    log_path.write_text(proc.stdout + proc.stderr)
+    log_path.write_text(proc.stdout)
+    if proc.stderr:
+        log_path.with_suffix(".stderr").write_text(proc.stderr)
     if proc.returncode != 0:
-        summary = failure_summary(proc.stdout + proc.stderr)
+        summary = failure_summary(proc.stdout, proc.stderr)
         raise LabError(
             f"{log_name}: ansible-playbook failed ({proc.returncode}), see {log_path}\n{summary}"
         )
@@ -691,7 +711,7 @@ def measure_fleet(size: int, repetition: int, connection: str = DOCKER) -> Conve
         shutil.rmtree(FACTS_DIR, ignore_errors=True)
         cold, cold_out = playbook(inventory, f"{label}-cold")
         rerun, rerun_out = playbook(inventory, f"{label}-rerun")
-    changed = changed_counts(parse_play_recap(rerun_out))
+    changed = changed_counts(parse_run(rerun_out).recap)
     if any(changed.values()) or set(changed) != set(names):
         log(f"{label}: the re-run is not clean: {changed}")
     return Converge(size, cold, rerun, changed, role_times(cold_out), role_times(rerun_out))

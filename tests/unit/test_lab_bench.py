@@ -16,111 +16,135 @@ from dockyard_lab.bench import Converge, FloorRun, Machine, Report
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The end of a real two-server run (ansible-core 2.19, profile_tasks, limit "all"). The
-# lines are as wide as ansible prints them.
-COLD_OUTPUT = """\
-TASK [django_stack : Check the site answers] ***********************************
-Wednesday 26 November 2025  01:40:12 +0000 (0:00:14.021)       0:03:55.118 *****
-ok: [bench-1] => (item=/healthz)
-ok: [bench-2] => (item=/healthz)
 
-RUNNING HANDLER [docker_daemon : Reload docker] ********************************
-Wednesday 26 November 2025  01:40:14 +0000 (0:00:02.002)       0:03:57.120 *****
-changed: [bench-1]
-
-PLAY RECAP *********************************************************************
-bench-1                    : ok=71   changed=24   unreachable=0    failed=0    skipped=31   rescued=0    ignored=0
-bench-2                    : ok=70   changed=23   unreachable=0    failed=0    skipped=32   rescued=0    ignored=0
+def task(name: str, start: str, end: str, **hosts: dict[str, Any]) -> dict[str, Any]:
+    """One task as ansible.posix's json callback writes it (ansible-core 2.19)."""
+    return {
+        "task": {"name": name, "id": "x", "duration": {"start": start, "end": end}},
+        "hosts": hosts,
+    }
 
 
-TASKS RECAP ********************************************************************
-Wednesday 26 November 2025  01:40:15 +0000 (0:00:01.101)       0:03:58.221 *****
-===============================================================================
-docker_engine : Install the engine packages ---------------------------- 98.41s
-django_stack : Pull the web image --------------------------------------- 31.07s
-django_stack : Start the database and wait until it is healthy ---------- 28.15s
-Gathering Facts --------------------------------------------------------- 12.50s
-docker_compose : Install the Compose v2 package ------------------------- 10.00s
-django_stack : Bring up with Compose v2 and wait for health, db, web, and a very long task name 7.25s
-docker_daemon : Reload docker -------------------------------------------- 2.00s
-Check the docker_hosts and blog groups have servers ---------------------- 0.05s
-docker_engine : Enable and start the Docker service ---------------------- 1.59s
-Check the blog's secrets are set, and strong where this environment demands it -- 0.30s
-"""  # noqa: E501
-
-RERUN_OUTPUT = """\
-PLAY RECAP *********************************************************************
-bench-1                    : ok=60   changed=0    unreachable=0    failed=0    skipped=40   rescued=0    ignored=0
-bench-2                    : ok=59   changed=2    unreachable=0    failed=0    skipped=41   rescued=0    ignored=0
+def at(seconds: float) -> str:
+    return f"2025-11-26T01:40:{seconds:09.6f}Z"
 
 
-TASKS RECAP ********************************************************************
-Wednesday 26 November 2025  01:41:15 +0000 (0:00:00.501)       0:00:58.100 *****
-===============================================================================
-Gathering Facts --------------------------------------------------------- 10.00s
-"""  # noqa: E501
+OK = {"changed": False, "action": "ansible.builtin.command"}
+COLD_OUTPUT = json.dumps(
+    {
+        "custom_stats": {},
+        "global_custom_stats": {},
+        "plays": [
+            {
+                "play": {"name": "Check the inventory", "id": "p1"},
+                "tasks": [
+                    task("Check the docker_hosts and blog groups", at(0), at(0.05), localhost=OK),
+                ],
+            },
+            {
+                "play": {"name": "Turn the servers into Docker hosts", "id": "p2"},
+                "tasks": [
+                    task("Gathering Facts", at(0.05), at(12.55), **{"bench-1": OK, "bench-2": OK}),
+                    task(
+                        "docker_engine : Install the engine packages",
+                        at(12.55),
+                        at(40.96),
+                        **{"bench-1": {**OK, "changed": True}},
+                    ),
+                    task("docker_daemon : Reload docker", at(41), at(43), **{"bench-1": OK}),
+                    task("django_stack : Pull the web image", at(43), at(50.25), bench_1=OK),
+                ],
+            },
+        ],
+        "stats": {
+            "bench-1": {"changed": 24, "failures": 0, "ok": 71, "skipped": 31, "unreachable": 0},
+            "bench-2": {"changed": 23, "failures": 0, "ok": 70, "skipped": 32, "unreachable": 0},
+        },
+    }
+)
+
+RERUN_OUTPUT = json.dumps(
+    {
+        "plays": [],
+        "stats": {
+            "bench-1": {"changed": 0, "failures": 0, "ok": 60, "skipped": 40},
+            "bench-2": {"changed": 2, "failures": 0, "ok": 59, "skipped": 41},
+        },
+    }
+)
 
 
-def test_play_recap_counts_per_host() -> None:
-    recap = bench.parse_play_recap(COLD_OUTPUT)
+def test_the_recap_counts_per_host() -> None:
+    recap = bench.parse_run(COLD_OUTPUT).recap
     assert set(recap) == {"bench-1", "bench-2"}
     assert recap["bench-1"]["ok"] == 71
     assert recap["bench-2"]["skipped"] == 32
-    assert bench.changed_counts(bench.parse_play_recap(RERUN_OUTPUT)) == {
+    assert bench.changed_counts(bench.parse_run(RERUN_OUTPUT).recap) == {
         "bench-1": 0,
         "bench-2": 2,
     }
 
 
-def test_play_recap_missing_is_empty() -> None:
-    assert bench.parse_play_recap("fatal: [bench-1]: UNREACHABLE!\n") == {}
+def test_output_that_is_not_the_callbacks_json_is_an_empty_run() -> None:
+    assert bench.parse_run("ERROR! the playbook could not be found\n") == bench.Run({}, [], [])
+    assert bench.parse_run("[]").recap == {}
 
 
-def test_every_tasks_recap_line_is_read() -> None:
-    times = dict(bench.parse_task_times(COLD_OUTPUT))
-    assert len(times) == 10, "the timestamp and ==== lines are not tasks"
-    assert times["docker_engine : Install the engine packages"] == 98.41
-    long_name = (
-        "django_stack : Bring up with Compose v2 and wait for health, db, web, and a very long"
-        " task name"
-    )
-    assert times[long_name] == 7.25, "a name too long for the dashes is still read"
-    assert times["docker_daemon : Reload docker"] == 2.0
-    assert "bench-1" not in " ".join(times), "PLAY RECAP lines are not tasks"
+def test_every_task_is_timed_from_its_start_to_its_end() -> None:
+    times = dict(bench.parse_run(COLD_OUTPUT).tasks)
+    assert len(times) == 5
+    assert times["docker_engine : Install the engine packages"] == pytest.approx(28.41)
+    assert times["Gathering Facts"] == pytest.approx(12.5)
+    assert times["Check the docker_hosts and blog groups"] == pytest.approx(0.05)
 
 
 def test_role_times_sum_per_role_prefix() -> None:
     roles = bench.role_times(COLD_OUTPUT)
-    assert roles["docker_engine"] == pytest.approx(100.0)
-    assert roles["django_stack"] == pytest.approx(66.47)
+    assert roles["docker_engine"] == pytest.approx(28.41)
+    assert roles["django_stack"] == pytest.approx(7.25)
     assert roles["docker_daemon"] == pytest.approx(2.0)
     assert roles["(gathering facts)"] == pytest.approx(12.5)
-    assert roles[bench.NO_ROLE] == pytest.approx(0.35)
+    assert roles[bench.NO_ROLE] == pytest.approx(0.05)
     assert next(iter(roles)) == "docker_engine", "largest first"
 
 
-FAILED_OUTPUT = """\
-TASK [django_stack : Create the backup directory] ******************************
-Wednesday 26 November 2025  01:38:21 +0000 (0:00:01.842)       0:01:56.034 *****
-[ERROR]: Task failed: 'django_stack_backup_dir' is undefined
-Origin: /work/main/roles/django_stack/tasks/present.yml:55:3
-fatal: [bench-1]: FAILED! => {"changed": false, "msg": "Task failed"}
+UNDEFINED = "Task failed: 'django_stack_backup_dir' is undefined"
+FAILED_OUTPUT = json.dumps(
+    {
+        "plays": [
+            {
+                "play": {"name": "Deploy the blog"},
+                "tasks": [
+                    task(
+                        "django_stack : Create the backup directory",
+                        at(1),
+                        at(2),
+                        **{
+                            "bench-1": {
+                                "failed": True,
+                                "msg": UNDEFINED + "\nOrigin: x",
+                            },
+                            "bench-2": {"failed": True, "ignore_errors": True, "msg": "ignored"},
+                        },
+                    )
+                ],
+            }
+        ],
+        "stats": {"bench-1": {"changed": 10, "failures": 1, "ok": 67}},
+    }
+)
 
-PLAY RECAP *********************************************************************
-bench-1                    : ok=67   changed=10   unreachable=0    failed=1    skipped=14
 
-TASKS RECAP ********************************************************************
-docker_engine : Install the engine packages ---------------------------- 30.33s
-"""
-
-
-def test_failure_summary_names_the_failure_not_the_timings() -> None:
-    summary = bench.failure_summary(FAILED_OUTPUT)
-    assert "[ERROR]: Task failed: 'django_stack_backup_dir' is undefined" in summary
-    assert summary.splitlines()[1].startswith("fatal: [bench-1]: FAILED!")
-    assert summary.splitlines()[-1].startswith("bench-1 ")
-    assert "failed=1" in summary
-    assert "30.33s" not in summary
+def test_failure_summary_names_the_failure_the_recap_and_ansibles_own_errors() -> None:
+    summary = bench.failure_summary(FAILED_OUTPUT, "[WARNING]: x\nERROR! something else\n")
+    lines = summary.splitlines()
+    assert lines[0] == (
+        "bench-1: django_stack : Create the backup directory: "
+        "Task failed: 'django_stack_backup_dir' is undefined"
+    )
+    assert "ignored" not in summary, "a failure the play ignores is not the cause"
+    assert "bench-1: changed=10 failures=1 ok=67" in lines
+    assert lines[-1] == "ERROR! something else"
     assert "Origin:" not in summary
 
 
@@ -325,9 +349,11 @@ def test_the_floor_installs_what_the_roles_install() -> None:
     assert {"docker.io", "docker-cli", "docker-compose", "procps"} <= set(bench.FLOOR_PACKAGES)
 
 
-def test_playbook_argv_lists_every_task_and_uses_its_own_fact_cache() -> None:
+def test_playbook_argv_reports_through_the_json_callback_with_its_own_fact_cache() -> None:
     argv = bench.playbook_argv(Path("/x/inventory"))
     assert argv[0] == "env"
-    assert "PROFILE_TASKS_TASK_OUTPUT_LIMIT=all" in argv
+    assert "ANSIBLE_STDOUT_CALLBACK=ansible.posix.json" in argv
+    # ansible.cfg's profile_tasks would print its recap into the JSON: only json is enabled.
+    assert "ANSIBLE_CALLBACKS_ENABLED=ansible.posix.json" in argv
     assert f"ANSIBLE_CACHE_PLUGIN_CONNECTION={bench.FACTS_DIR}" in argv
     assert argv[-3:] == ["-i", "/x/inventory", "site.yml"]
