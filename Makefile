@@ -170,7 +170,8 @@ molecule: venv lab browser-deps
 	@# once here: prepares running side by side would otherwise race to push the same images.
 	$(LAB) stack
 	@mkdir -p .lab/logs
-	$(MAKE) --no-print-directory -j$(MOLECULE_LANES) $(addprefix molecule-,$(SCENARIOS))
+	@# --keep-going: a failed scenario does not stop the others, so one run reports them all.
+	$(MAKE) --no-print-directory --keep-going -j$(MOLECULE_LANES) $(addprefix molecule-,$(SCENARIOS))
 
 # One scenario: its lines prefixed with its name (lanes interleave), and kept whole in
 # .lab/logs/molecule-<scenario>.log.

@@ -516,6 +516,9 @@ def render(report: Report) -> str:
             [verdict_row(v) for v in verdicts(report.fleets, report.floors)],
         ),
         "",
+        "What stands in the way of a target not met, and what was tried against it: "
+        "[testing.md, Speed](testing.md#speed).",
+        "",
     ]
     for connection, sizes in report.fleets.items():
         lines += [f"## Over {CONNECTION_TITLES[connection]}", ""]

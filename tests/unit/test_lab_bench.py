@@ -258,6 +258,7 @@ def test_report() -> None:
     assert "| CPU cores | 2 |" in text
     assert "23.5 GiB" in text
     assert "## Over SSH as deploy with become" in text
+    assert "[testing.md, Speed](testing.md#speed)" in text
     assert "| 1 | 200.0 s | 15.0 s | **NOT IDEMPOTENT**: bench-1 changed=1 |" in text
     assert "### 4 servers, ssh" in text
     # Cold and re-run side by side; a role only one of them ran shows 0 in the other.
