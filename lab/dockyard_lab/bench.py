@@ -352,21 +352,16 @@ def verdicts(
         one, big = runs.get(1, []), runs.get(BIG_FLEET, [])
         result += [
             Verdict(
-                f"{BIG_FLEET} servers re-run ≤ 3x 1 server re-run ({connection})",
+                f"{BIG_FLEET} servers {run} ≤ 3x 1 server {run} ({connection})",
                 FLEET_LIMIT,
-                median_rerun(big),
-                median_rerun(one),
+                measure(big),
+                measure(one),
                 missing(connection, 1, BIG_FLEET),
                 unit="x",
-            ),
-            Verdict(
-                f"{BIG_FLEET} servers cold ≤ 3x 1 server cold ({connection})",
-                FLEET_LIMIT,
-                median_cold(big),
-                median_cold(one),
-                missing(connection, 1, BIG_FLEET),
-                unit="x",
-            ),
+            )
+            for run, measure in (("re-run", median_rerun), ("cold", median_cold))
+        ]
+        result.append(
             Verdict(
                 f"1 server cold ≤ 1.5x the floor ({connection})",
                 FLOOR_LIMIT,
@@ -374,8 +369,8 @@ def verdicts(
                 floor,
                 missing(connection, 1) or ("" if floors else "the floor was not measured"),
                 unit="x",
-            ),
-        ]
+            )
+        )
     return result
 
 

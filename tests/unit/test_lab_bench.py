@@ -282,10 +282,8 @@ def test_report_without_one_server_says_so() -> None:
     assert "met |" not in text.replace("not measured |", "")
 
 
-def test_generated_inventory_puts_the_fleet_in_the_pull_groups(tmp_path: Path) -> None:
-    inventory = bench.write_inventory(tmp_path / "inventory", ["bench-1", "bench-2"], ROOT)
-    bench.write_inventory(inventory, ["bench-1", "bench-2"], ROOT)  # rewriting works
-    assert (inventory / "group_vars").resolve() == (ROOT / "inventory/lab/group_vars").resolve()
+def inventory_listing(inventory: Path) -> dict[str, Any]:
+    """What ansible-inventory makes of a generated bench inventory."""
     out = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(inventory), "--list"],
         cwd=ROOT,
@@ -294,6 +292,14 @@ def test_generated_inventory_puts_the_fleet_in_the_pull_groups(tmp_path: Path) -
         check=True,
     ).stdout
     listing: dict[str, Any] = json.loads(out)
+    return listing
+
+
+def test_generated_inventory_puts_the_fleet_in_the_pull_groups(tmp_path: Path) -> None:
+    inventory = bench.write_inventory(tmp_path / "inventory", ["bench-1", "bench-2"], ROOT)
+    bench.write_inventory(inventory, ["bench-1", "bench-2"], ROOT)  # rewriting works
+    assert (inventory / "group_vars").resolve() == (ROOT / "inventory/lab/group_vars").resolve()
+    listing = inventory_listing(inventory)
     for group in ("docker_hosts", "blog", "lab_pull"):
         assert listing[group]["hosts"] == ["bench-1", "bench-2"]
     assert "lab_build" not in listing or not listing["lab_build"].get("hosts")
@@ -309,14 +315,7 @@ def test_the_ssh_inventory_reaches_each_server_as_deploy_with_become(tmp_path: P
     inventory = bench.write_inventory(
         tmp_path / "inventory", list(addresses), ROOT, addresses=addresses
     )
-    out = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(inventory), "--list"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    listing: dict[str, Any] = json.loads(out)
+    listing = inventory_listing(inventory)
     assert listing["lab_pull"]["hosts"] == ["bench-1", "bench-2"]
     for name, address in addresses.items():
         hostvars = listing["_meta"]["hostvars"][name]
