@@ -33,12 +33,20 @@ def ensure_secrets(state: Path = STATE_DIR) -> str:
     digest that names this set (never the secrets themselves)."""
     folder = state / "secrets"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    digest = hashlib.sha256()
-    for name, length in sorted(SECRET_LENGTHS.items()):
+    for name, length in SECRET_LENGTHS.items():
         path = folder / name
         if not path.exists():
             path.write_text("".join(secrets.choice(ALPHABET) for _ in range(length)) + "\n")
             path.chmod(0o600)
+    return secrets_owner(state)
+
+
+def secrets_owner(state: Path = STATE_DIR) -> str:
+    """The digest that names the existing secrets under state (FileNotFoundError when one
+    is missing): what the demo's servers are labelled with."""
+    digest = hashlib.sha256()
+    for name in sorted(SECRET_LENGTHS):
+        path = state / "secrets" / name
         digest.update(name.encode() + b"\0" + path.read_bytes().strip() + b"\0")
     return digest.hexdigest()[:16]
 

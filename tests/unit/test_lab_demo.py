@@ -5,7 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from dockyard_lab.demo import ALPHABET, SECRET_LENGTHS, ensure_secrets
+import pytest
+from dockyard_lab.demo import ALPHABET, SECRET_LENGTHS, ensure_secrets, secrets_owner
 
 
 def test_missing_secrets_are_created_private_and_of_the_inventorys_length(tmp_path: Path) -> None:
@@ -35,3 +36,11 @@ def test_other_secrets_name_another_owner(tmp_path: Path) -> None:
     before = ensure_secrets(tmp_path / "one")
     changed.write_text("x" * 50 + "\n")
     assert ensure_secrets(tmp_path / "one") != before
+
+
+def test_the_owner_is_read_without_creating_secrets(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        secrets_owner(tmp_path)
+    assert not (tmp_path / "secrets").exists()
+    created = ensure_secrets(tmp_path)
+    assert secrets_owner(tmp_path) == created
