@@ -52,7 +52,7 @@ CONNECTIONS = (DOCKER, SSH)
 # SSH as the examples reach real servers: this user, sudo without a password, the lab's key
 # (the examples scenario's, made on first use).
 SSH_USER = "deploy"
-SSH_KEY = STATE_DIR / "ssh" / "id_ed25519"
+SSH_KEY = STATE_DIR / "ssh" / "bench" / "id_ed25519"
 # Pull is what production does (group_vars/lab_pull); lab brings the lab environment's values.
 GROUPS = ("lab", "docker_hosts", "blog", "lab_pull")
 
@@ -657,7 +657,7 @@ def in_server(name: str, *argv: str, check: bool = True) -> subprocess.Completed
 
 
 def ensure_ssh_key(key: Path = SSH_KEY) -> str:
-    """The lab's SSH key pair (made when missing); its public half."""
+    """The benchmark's SSH key pair (made when missing); its public half."""
     if not key.exists():
         key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dockyard lab", "-f", str(key)])

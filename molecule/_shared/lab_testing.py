@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import testinfra
 from testinfra.host import Host
 
@@ -83,11 +82,27 @@ def assert_changed_nothing(result: subprocess.CompletedProcess[str], hosts: Iter
     assert changed == {}, f"a second run changed: {changed}"
 
 
-def lab_hosts(config: pytest.Config, names: tuple[str, ...]) -> dict[str, Host]:
+def lab_hosts(names: tuple[str, ...]) -> dict[str, Host]:
     """The scenario's servers by name, for a fixture that runs one playbook against all of
-    them (Ansible works on them in parallel) and lets each server's tests check their own."""
-    inventory = config.option.ansible_inventory
-    return {n: testinfra.get_host(f"ansible://{n}", ansible_inventory=inventory) for n in names}
+    them (Ansible works on them in parallel) and lets each server's tests check their own.
+
+    Each is a root shell in the server's container, for looking: the scenario's own
+    connection (SSH as deploy with sudo in swarm and examples) is what its playbooks use,
+    and testinfra does not template an inventory's `ansible_host`."""
+    return {name: lab_server(name) for name in names}
+
+
+def lab_server(name: str) -> Host:
+    """A root shell in one lab server's container (see lab_hosts)."""
+    return testinfra.get_host(f"docker://{name}")
+
+
+def assert_came_over_ssh_with_sudo(server: Host, user: str = "deploy") -> None:
+    """The server's journal shows Ansible logging in over SSH as `user` with a key and
+    becoming root through sudo: what reaching a real server looks like."""
+    journal = server.check_output("journalctl --no-pager --output cat")
+    assert f"Accepted publickey for {user}" in journal
+    assert f"{user} : PWD=" in journal and "USER=root" in journal
 
 
 def task_result(output: str, task: str, host: str) -> str | None:

@@ -61,9 +61,9 @@ def name(host):
 
 
 @pytest.fixture(scope="module")
-def servers(request):
+def servers():
     """Both servers, each holding the post the tests look for."""
-    found = lab_hosts(request.config, SERVERS)
+    found = lab_hosts(SERVERS)
     for server in found.values():
         if TITLE not in get(server, "/")[1]:
             server.run_expect([0], f"{compose(server)} exec -T web python3 manage.py "

@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-import testinfra
 from lab_browser import Steps, browser, log_out, stylesheet_rules, wait_for, write_a_post
-from lab_testing import ansible_playbook
+from lab_testing import ansible_playbook, assert_came_over_ssh_with_sudo, lab_server
 from selenium.webdriver.common.by import By
 
 SITE = "../../site.yml"
@@ -30,7 +29,7 @@ def name(host):
 @pytest.fixture
 def server(host):
     """A root shell on the lab server, past SSH, for looking only."""
-    return testinfra.get_host(f"docker://{name(host)}")
+    return lab_server(name(host))
 
 
 def get(server, host_header, path="/"):
@@ -232,9 +231,7 @@ def test_production_is_served_over_tls_for_its_name_and_redirects_plain_http(hos
 
 
 def test_ansible_came_over_ssh_as_deploy_and_became_root_with_sudo(server):
-    journal = server.check_output("journalctl --no-pager --output cat")
-    assert "Accepted publickey for deploy" in journal
-    assert "deploy : PWD=" in journal and "USER=root" in journal
+    assert_came_over_ssh_with_sudo(server)
 
 
 def test_the_engine_came_from_the_repository_laid_out_as_dockers(host, server):

@@ -63,11 +63,11 @@ def test_the_daemon_pulls_docker_hub_names_through_the_mirror(host):
 
 
 @pytest.fixture(scope="module")
-def redeploy(request):
+def redeploy():
     """A post on each server, then a redeploy of both that moves the time zone (which
     recreates the web and database containers), then one that moves it back: what each
     server looked like before, between and after."""
-    servers = lab_hosts(request.config, tuple(PORTS))
+    servers = lab_hosts(tuple(PORTS))
     seen = {}
     for server, h in servers.items():
         title = f"Kept through a redeploy of {server}"

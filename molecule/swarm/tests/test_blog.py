@@ -55,8 +55,8 @@ def read(node: str, path: str = "/", timeout: float = 120) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def servers(request: pytest.FixtureRequest):
-    return lab_hosts(request.config, NODES)
+def servers():
+    return lab_hosts(NODES)
 
 
 @pytest.fixture(scope="module")

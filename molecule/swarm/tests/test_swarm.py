@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from lab_testing import (
     ansible_playbook,
+    assert_came_over_ssh_with_sudo,
     assert_changed_nothing,
     failure_message,
     host_file_digest,
     http_get,
+    lab_server,
     verbose_rerun,
 )
 
@@ -26,9 +28,10 @@ def name(host):
 
 @pytest.fixture
 def manager(host):
+    """A root shell in swarm-1's container, for looking (the playbooks come over SSH)."""
     if name(host) != "swarm-1":
         pytest.skip("asked once, of the manager")
-    return host
+    return lab_server(name(host))
 
 
 def lab_address(node):
@@ -37,6 +40,10 @@ def lab_address(node):
     return subprocess.run(
         ["docker", "inspect", "--format", fmt, node], capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def test_ansible_came_over_ssh_as_deploy_and_became_root_with_sudo(host):
+    assert_came_over_ssh_with_sudo(lab_server(name(host)))
 
 
 def test_every_node_is_ready_and_swarm_1_leads(manager):
