@@ -26,10 +26,11 @@ DOCKYARD_PULL_IMAGES ?= 0
 .PHONY: help test lint unit lab integration demo-clones molecule host-deps venv app-venv galaxy-venv browser-deps clean-lab demo demo-down
 
 help:
-	@echo "make test   - lint, unit tests, lab images, every Molecule scenario (what CI runs)"
+	@echo "make test   - lint, unit tests, lab images, every Molecule scenario, the two-clone demo (what CI runs)"
 	@echo "make lab    - engine, server images and lab services on this machine"
 	@echo "make demo   - two lab servers, site.yml against inventory/lab, prints the blog's URL"
 	@echo "make demo-down - remove the demo's servers (their data volumes too)"
+	@echo "make demo-clones - make demo here, in a second clone, and there after rm -rf .lab (make test runs it)"
 	@echo "make benchmark - site.yml timed on 1, 4 and 8 lab servers, docker and SSH, against the floor (docs/benchmarks.md)"
 	@echo "make faults-table - docs/faults.md from the fault tests' rows (after make molecule)"
 	@echo "make role-docs - each role's README.md from its argument specs"
