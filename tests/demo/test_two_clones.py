@@ -2,10 +2,11 @@
 answering (issue #17).
 
 What a user does, with nothing but make: this checkout is the first clone, a `git clone`
-of it the second. Each demo's secrets are its clone's (`.lab/secrets`), so the second demo
-finds servers deployed with other secrets, says so and replaces them. A demo replaces the
-shared lab services too (their mounts are in its clone), so this runs after the Molecule
-scenarios, never beside them; at the end the services are this checkout's again.
+of it (its committed HEAD) the second. Each demo's secrets are its clone's (`.lab/secrets`),
+so the second demo finds servers deployed with other secrets, says so and replaces them.
+A demo replaces the shared lab services too (their mounts are in its clone), so this runs
+after the Molecule scenarios, never beside them; at the end the services are this
+checkout's again.
 """
 
 from __future__ import annotations
