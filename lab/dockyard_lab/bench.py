@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from . import LABEL, engine, images, registry, servers, stack
@@ -53,6 +54,8 @@ CONNECTIONS = (DOCKER, SSH)
 # (the examples scenario's, made on first use).
 SSH_USER = "deploy"
 SSH_KEY = STATE_DIR / "ssh" / "bench" / "id_ed25519"
+# sshd and the deploy user, as the examples and swarm scenarios prepare their servers.
+PREPARE_SSH = PROJECT_ROOT / "molecule" / "_shared" / "prepare-ssh.yml"
 # Pull is what production does (group_vars/lab_pull); lab brings the lab environment's values.
 GROUPS = ("lab", "docker_hosts", "blog", "lab_pull")
 
@@ -656,14 +659,6 @@ def in_server(name: str, *argv: str, check: bool = True) -> subprocess.Completed
     return run(["docker", "exec", name, *argv], check=check)
 
 
-def ensure_ssh_key(key: Path = SSH_KEY) -> str:
-    """The benchmark's SSH key pair (made when missing); its public half."""
-    if not key.exists():
-        key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dockyard lab", "-f", str(key)])
-    return key.with_suffix(".pub").read_text().strip()
-
-
 def server_address(name: str) -> str:
     fmt = f"{{{{(index .NetworkSettings.Networks {json.dumps(NETWORK)}).IPAddress}}}}"
     return run(["docker", "inspect", "--format", fmt, name]).stdout.strip()
@@ -675,25 +670,18 @@ def ssh_answers(address: str) -> bool:
     return run([*argv, f"{SSH_USER}@{address}", "sudo", "-n", "true"], check=False).returncode == 0
 
 
-def enable_ssh(name: str, public_key: str) -> str:
-    """What a hosting provider hands over (as the examples scenario's prepare does): sshd
-    running, a sudoer whose key is known. Returns the server's address."""
-    script = "; ".join(
-        [
-            "set -e",
-            f"id {SSH_USER} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {SSH_USER}",
-            f"echo '{SSH_USER} ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/{SSH_USER}",
-            f"chmod 0440 /etc/sudoers.d/{SSH_USER}",
-            f"install -d -m 0700 -o {SSH_USER} -g {SSH_USER} /home/{SSH_USER}/.ssh",
-            f"echo {shlex.quote(public_key)} > /home/{SSH_USER}/.ssh/authorized_keys",
-            f"chown {SSH_USER}: /home/{SSH_USER}/.ssh/authorized_keys",
-            "systemctl start ssh",
-        ]
-    )
-    in_server(name, "sh", "-c", script)
-    address = server_address(name)
-    wait_until(lambda: ssh_answers(address), f"{name}: SSH as {SSH_USER} answers", timeout=60)
-    return address
+def enable_ssh(inventory: Path, addresses: Mapping[str, str]) -> None:
+    """What a hosting provider hands over: sshd running, a sudoer whose key is known. Done by
+    the playbook the examples and swarm scenarios prepare with (it makes the key too)."""
+    log(f"ansible-playbook -i {inventory} {PREPARE_SSH.relative_to(PROJECT_ROOT)}")
+    argv = [venv_bin("ansible-playbook"), "-i", str(inventory), str(PREPARE_SSH)]
+    proc = run(argv, check=False, cwd=PROJECT_ROOT)
+    if proc.returncode != 0:
+        summary = failure_summary(proc.stdout, proc.stderr)
+        raise LabError(f"preparing SSH on the bench servers failed ({proc.returncode})\n{summary}")
+    for name, address in addresses.items():
+        answers = partial(ssh_answers, address)
+        wait_until(answers, f"{name}: SSH as {SSH_USER} answers", timeout=60)
 
 
 def measure_fleet(size: int, repetition: int, connection: str = DOCKER) -> Converge:
@@ -703,9 +691,10 @@ def measure_fleet(size: int, repetition: int, connection: str = DOCKER) -> Conve
     with bench_servers(names):
         addresses = None
         if connection == SSH:
-            public_key = ensure_ssh_key()
-            addresses = {name: enable_ssh(name, public_key) for name in names}
+            addresses = {name: server_address(name) for name in names}
         inventory = write_inventory(INVENTORY_DIR, names, addresses=addresses)
+        if addresses is not None:
+            enable_ssh(inventory, addresses)
         shutil.rmtree(FACTS_DIR, ignore_errors=True)
         cold, cold_out = playbook(inventory, f"{label}-cold")
         rerun, rerun_out = playbook(inventory, f"{label}-rerun")
