@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -527,15 +528,22 @@ def test_an_interrupted_run_converges_when_run_again(host):
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line as it is written
+        start_new_session=True,
     ) as run_:
         assert run_.stdout is not None
-        for line in run_.stdout:
-            lines.append(line)
-            if marker in line and not pressed:
-                time.sleep(0.5)
-                run_.send_signal(signal.SIGINT)
-                pressed = True
-        run_.wait(timeout=300)
+        # A run that hangs fails here, not the CI: its whole process group is killed.
+        watchdog = threading.Timer(600, os.killpg, (run_.pid, signal.SIGKILL))
+        watchdog.start()
+        try:
+            for line in run_.stdout:
+                lines.append(line)
+                if marker in line and not pressed:
+                    time.sleep(0.5)
+                    run_.send_signal(signal.SIGINT)
+                    pressed = True
+        finally:
+            watchdog.cancel()
+        run_.wait(timeout=60)
     transcript = "".join(lines)
     assert pressed, f"the deploy never printed {marker!r}:\n{transcript}"
     assert run_.returncode == 99, transcript  # ansible-playbook's exit code for an interrupt
