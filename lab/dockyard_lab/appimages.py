@@ -1,8 +1,10 @@
 """Images the blog's deployment needs, built locally because nothing can be pulled.
 
 - dockyard-lab/python:3.11-bookworm stands in for python:3.11-slim: the blog image's base.
-- dockyard-lab/mariadb-mysql-compat:10.11 stands in for mysql:8: Debian's MariaDB 10.11
-  behind an entrypoint with the official mysql image's environment contract (its README).
+- dockyard-lab/mysql:9.7 stands in for mysql:8.4: MySQL Server 9.7 from Debian's packages
+  (its unstable suite) behind an entrypoint with the official mysql image's contract.
+- dockyard-lab/mariadb:11.8 stands in for mariadb:11.8: Debian 13's MariaDB behind the
+  same entrypoint, with the official mariadb image's contract (lab/images/database/README.md).
 - dockyard-lab/nginx:1.22 stands in for nginx: Debian 12's nginx, laid out as the official
   image (the HTTPS front of the blog).
 - dockyard-lab/haproxy:2.6 stands in for haproxy: Debian 12's haproxy, laid out as the
@@ -39,6 +41,7 @@ class ImageRecipe:
     tag: str
     context: Path
     base_suite: str = BASE_SUITE
+    dockerfile: str = "Dockerfile"
 
     @property
     def base(self) -> ServerRecipe:
@@ -46,8 +49,8 @@ class ImageRecipe:
 
     def files(self) -> list[Path]:
         """Every file of the build context that shapes the image, in a stable order."""
-        if not (self.context / "Dockerfile").is_file():
-            raise LabError(f"{self.tag}: no Dockerfile in {self.context}")
+        if not (self.context / self.dockerfile).is_file():
+            raise LabError(f"{self.tag}: no {self.dockerfile} in {self.context}")
         return sorted(
             p for p in self.context.rglob("*") if p.is_file() and p.name not in NOT_IN_RECIPE
         )
@@ -55,7 +58,7 @@ class ImageRecipe:
     def digest(self, base_id: str = "") -> str:
         """A digest of the base (recipe and, when given, image id) and every context file."""
         sha = hashlib.sha256()
-        for part in (self.tag, self.base.tag, self.base.digest(), base_id):
+        for part in (self.tag, self.dockerfile, self.base.tag, self.base.digest(), base_id):
             sha.update(part.encode() + b"\0")
         for path in self.files():
             mode = "x" if path.stat().st_mode & 0o111 else "-"
@@ -65,8 +68,12 @@ class ImageRecipe:
 
 
 PYTHON_BASE = ImageRecipe("dockyard-lab/python:3.11-bookworm", IMAGES_DIR / "python")
+# The two database images share one folder: one entrypoint serves both servers.
 DB_IMAGE = ImageRecipe(
-    "dockyard-lab/mariadb-mysql-compat:10.11", IMAGES_DIR / "mariadb-mysql-compat"
+    "dockyard-lab/mysql:9.7", IMAGES_DIR / "database", "trixie", "Dockerfile.mysql"
+)
+MARIADB_IMAGE = ImageRecipe(
+    "dockyard-lab/mariadb:11.8", IMAGES_DIR / "database", "trixie", "Dockerfile.mariadb"
 )
 FRONT_IMAGE = ImageRecipe("dockyard-lab/nginx:1.22", IMAGES_DIR / "nginx")
 EDGE_IMAGE = ImageRecipe("dockyard-lab/haproxy:2.6", IMAGES_DIR / "haproxy")
@@ -87,6 +94,8 @@ def build(recipe: ImageRecipe, digest: str, *, no_cache: bool = False) -> None:
         "build",
         "--force-rm",
         *(["--no-cache"] if no_cache else []),
+        "--file",
+        str(recipe.context / recipe.dockerfile),
         "--build-arg",
         f"BASE_IMAGE={recipe.base.tag}",
         "--label",
@@ -130,14 +139,14 @@ def ensure_python_base(*, force: bool = False) -> bool:
     return ensure_image(PYTHON_BASE, force=force)
 
 
-def ensure_db_image(*, force: bool = False) -> bool:
-    """dockyard-lab/mariadb-mysql-compat:10.11: MariaDB 10.11 with mysql's env contract."""
-    return ensure_image(DB_IMAGE, force=force)
+def ensure_db_image(recipe: ImageRecipe = DB_IMAGE, *, force: bool = False) -> bool:
+    """A database image: dockyard-lab/mysql:9.7 (the default) or dockyard-lab/mariadb:11.8."""
+    return ensure_image(recipe, force=force)
 
 
 def ensure_app_images(*, force: bool = False) -> list[str]:
     """The images, built in parallel; return the tags that were built."""
-    recipes = (PYTHON_BASE, DB_IMAGE, FRONT_IMAGE, EDGE_IMAGE)
+    recipes = (PYTHON_BASE, DB_IMAGE, MARIADB_IMAGE, FRONT_IMAGE, EDGE_IMAGE)
     ensure_servers(sorted({r.base_suite for r in recipes}))
     with ThreadPoolExecutor(max_workers=len(recipes)) as pool:
         futures = [(r, pool.submit(_ensure_built, r, force)) for r in recipes]

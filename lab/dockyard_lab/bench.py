@@ -77,7 +77,7 @@ FLOOR_DB = "bench-db"
 # docker_compose (auto on Debian 13: the docker-compose v2 package), docker_daemon (procps).
 FLOOR_PACKAGES = ("docker.io", "docker-cli", "docker-compose", "python3-docker", "procps")
 # inventory/lab/group_vars/lab/main.yml (database) and lab_pull/main.yml (the blog).
-DB_IMAGE = f"{registry.MIRROR.name}:5000/lab/mariadb-mysql-compat:10.11"
+DB_IMAGE = f"{registry.MIRROR.name}:5000/lab/mysql:9.7"
 BLOG_IMAGE = f"{registry.PRIVATE.name}:5000/lab/blog:latest"
 INSECURE_REGISTRIES = (f"{registry.MIRROR.name}:5000", f"{registry.PRIVATE.name}:5000")
 DB_ARGS = ("--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci")

@@ -88,13 +88,9 @@ def ensure_stack() -> None:
         "3.11-bookworm",
         force=appimages.PYTHON_BASE.tag in built,
     )
-    registry.push(
-        registry.MIRROR,
-        appimages.DB_IMAGE.tag,
-        "lab/mariadb-mysql-compat",
-        "10.11",
-        force=appimages.DB_IMAGE.tag in built,
-    )
+    for db in (appimages.DB_IMAGE, appimages.MARIADB_IMAGE):
+        name, tag = db.tag.removeprefix("dockyard-lab/").split(":")
+        registry.push(registry.MIRROR, db.tag, f"lab/{name}", tag, force=db.tag in built)
     registry.push(
         registry.MIRROR,
         appimages.FRONT_IMAGE.tag,

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 from dockyard_lab import stack
-from dockyard_lab.appimages import DB_IMAGE, EDGE_IMAGE, PYTHON_BASE, ImageRecipe
+from dockyard_lab.appimages import (
+    DB_IMAGE,
+    EDGE_IMAGE,
+    MARIADB_IMAGE,
+    PYTHON_BASE,
+    ImageRecipe,
+)
 from dockyard_lab.run import LabError
 
 
@@ -52,10 +58,26 @@ def test_a_folder_without_dockerfile_is_refused(tmp_path: Path) -> None:
 
 def test_tags() -> None:
     assert PYTHON_BASE.tag == "dockyard-lab/python:3.11-bookworm"
-    assert DB_IMAGE.tag == "dockyard-lab/mariadb-mysql-compat:10.11"
-    for recipe in (PYTHON_BASE, DB_IMAGE):
-        assert recipe.base.tag == "dockyard-lab/server:bookworm"
-        assert "ARG BASE_IMAGE" in (recipe.context / "Dockerfile").read_text()
+    assert PYTHON_BASE.base.tag == "dockyard-lab/server:bookworm"
+    assert DB_IMAGE.tag == "dockyard-lab/mysql:9.7"
+    assert MARIADB_IMAGE.tag == "dockyard-lab/mariadb:11.8"
+    for recipe in (PYTHON_BASE, DB_IMAGE, MARIADB_IMAGE):
+        assert "ARG BASE_IMAGE" in (recipe.context / recipe.dockerfile).read_text()
+    for recipe in (DB_IMAGE, MARIADB_IMAGE):
+        assert recipe.base.tag == "dockyard-lab/server:trixie"
+
+
+def test_the_database_images_share_a_folder_but_not_a_digest() -> None:
+    assert DB_IMAGE.context == MARIADB_IMAGE.context
+    assert DB_IMAGE.digest("sha256:1") != MARIADB_IMAGE.digest("sha256:1")
+
+
+def test_another_dockerfile_of_the_folder_is_named(recipe: ImageRecipe) -> None:
+    (recipe.context / "Dockerfile.other").write_text("FROM scratch\n")
+    other = ImageRecipe("dockyard-lab/test:1", recipe.context, dockerfile="Dockerfile.other")
+    assert other.digest("sha256:1") != recipe.digest("sha256:1")
+    with pytest.raises(LabError, match=r"no Dockerfile\.none"):
+        ImageRecipe("dockyard-lab/test:1", recipe.context, dockerfile="Dockerfile.none").files()
 
 
 SCRIPTS = sorted(DB_IMAGE.context.glob("*.sh"))

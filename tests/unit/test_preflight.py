@@ -86,6 +86,32 @@ def test_mariadb_older_than_djangos_floor_is_refused() -> None:
     assert "needs mariadb 10.5 or later" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"django_stack_db_character_set": "utf8"},
+        {"django_stack_db_character_set": "UTF8", "django_stack_db_collation": "utf8mb4_bin"},
+        {"django_stack_db_collation": "utf8_general_ci"},
+    ],
+)
+def test_the_tutorials_utf8_is_refused_with_the_fix(settings: dict[str, str]) -> None:
+    result = preflight("production", {**STRONG, **settings})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "MySQL 9 refuses to start with it" in output
+    assert "utf8mb4_unicode_ci (the defaults)" in output and "utf8mb3_general_ci" in output
+    assert "Nothing was changed" in output
+
+
+def test_utf8mb3_spelled_out_passes() -> None:
+    settings = {
+        "django_stack_db_character_set": "utf8mb3",
+        "django_stack_db_collation": "utf8mb3_general_ci",
+    }
+    result = preflight("production", {**STRONG, **settings})
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
 @pytest.mark.parametrize("env", ["lab", "staging", "production", "swarm"])
 def test_the_examples_placeholders_are_refused_everywhere(env: str) -> None:
     example = ROOT / "inventory" / "production" / "group_vars" / "production" / "vault.yml.example"

@@ -128,16 +128,36 @@ def test_secret_files_are_0600(host):
         assert host.file(f"/opt/blog/secrets/{name}").mode == 0o600
 
 
+def db_sql(host, query):
+    """One query as the database's root, by the client the image has (mysql or mariadb)."""
+    script = (
+        'MYSQL_PWD="$(cat /run/secrets/db_root_password)" '
+        '"$(command -v mysql || command -v mariadb)" --user=root -N -e "$1"'
+    )
+    argv = f"sh -c {shlex.quote(script)} sh {shlex.quote(query)}"
+    return host.check_output(f"{compose(host)} exec -T db {argv}").strip()
+
+
+# The one MariaDB server of the suite, and real MySQL on the other.
+SERVER_OF = {"stack-bookworm": "MariaDB", "stack-trixie": "MySQL"}
+
+
+def test_the_database_is_the_server_the_inventory_names(host):
+    version = db_sql(host, "SELECT CONCAT(VERSION(), ' ', @@version_comment)")
+    if SERVER_OF[name(host)] == "MariaDB":
+        assert version.startswith("11.8.") and "MariaDB" in version, version
+        assert host.run(f"{compose(host)} exec -T db sh -c 'command -v mysqladmin'").rc != 0
+    else:
+        assert version.startswith("9.7.") and "MariaDB" not in version, version
+        plugin = db_sql(host, "SELECT plugin FROM mysql.user WHERE user = 'blog'")
+        assert plugin == "caching_sha2_password"
+
+
 def test_database_uses_utf8mb4_and_the_time_zone(host):
     web = host.check_output(f"{compose(host)} ps -q web")
     env = host.check_output(f"docker inspect --format '{{{{json .Config.Env}}}}' {web}")
     assert "TZ=Asia/Shanghai" in json.loads(env)
-    query = (
-        'mysql -uroot -p"$(cat /run/secrets/db_root_password)" -N '
-        "-e 'SELECT @@character_set_server'"
-    )
-    charset = host.check_output(f"{compose(host)} exec -T db sh -c {shlex.quote(query)}")
-    assert charset.strip() == "utf8mb4"
+    assert db_sql(host, "SELECT @@character_set_server") == "utf8mb4"
 
 
 def test_post_survives_compose_down_and_up(host):

@@ -200,7 +200,7 @@ def test_no_password_appears_in_the_hosts_process_list(host):
     finally:
         host.run("pkill -f 'while :; do ps -eo args; done'")
     seen = host.check_output("cat /tmp/ps.log")
-    assert "mysqldump" in seen or "mariadb-dump" in seen, "the sampler saw the dump run"
+    assert "mysqldump" in seen, "the sampler saw the dump run"
     assert all(secret not in seen for secret in secrets)
     health = host.check_output(
         "docker inspect --format '{{json .Config.Healthcheck.Test}}' "
@@ -350,7 +350,7 @@ def test_slow_database_fails_within_the_bound_with_its_log(host):
         [
             f"FROM {image}",
             'ENTRYPOINT ["sh", "-c", "sleep 40; exec docker-entrypoint.sh \\"$@\\"", "--"]',
-            'CMD ["mariadbd"]',
+            'CMD ["mysqld"]',
         ]
     )
     host.run_expect([0], f"{piped(dockerfile)} | docker build --quiet --tag {SLOW_DB} -")

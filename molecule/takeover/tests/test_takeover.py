@@ -105,7 +105,7 @@ def second_setup(host):
     host.run_expect(
         [0],
         "docker run -d --name mysql2 -v mysql-data-2:/var/lib/mysql -e MYSQL_ROOT_PASSWORD=123456"
-        " dockyard-lab-mirror:5000/lab/mariadb-mysql-compat:10.11",
+        " dockyard-lab-mirror:5000/lab/mysql:9.7",
     )
     host.run_expect(
         [0],

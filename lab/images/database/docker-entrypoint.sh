@@ -1,16 +1,34 @@
 #!/bin/sh
-# Entrypoint of dockyard-lab/mariadb-mysql-compat: Debian's MariaDB 10.11 started the way
-# the official `mysql` image starts MySQL, with the same environment contract (README.md).
+# Entrypoint of the lab's database images: dockyard-lab/mysql (MySQL Server from Debian's
+# packages) and dockyard-lab/mariadb (Debian's MariaDB), each started the way its official
+# image starts it, with the same environment contract (README.md). The server installed in
+# the image decides which: mariadbd makes it the MariaDB image, mysqld the MySQL one.
 #
-# The first start on an empty data directory initialises it from MYSQL_* variables, runs
+# The first start on an empty data directory initialises it from the environment, runs
 # /docker-entrypoint-initdb.d/* against a temporary server that listens on no TCP port,
 # stops that server and then execs the real one. Once the data exists the variables are
-# ignored, as in the official image. Logs go to stderr; the server runs as `mysql`.
+# ignored, as in the official images. A first start that fails half-way leaves a marker
+# in the data directory: later starts refuse that directory instead of serving it.
+# Logs go to stderr; the server runs as `mysql`.
 # docker_process_sql takes optional client arguments; here it is called without any.
 # shellcheck disable=SC2119,SC2120
 set -eu
 
 INITDB_DIR=/docker-entrypoint-initdb.d
+# Written before the first start initialises, removed once the init process is done.
+INCOMPLETE=.dockyard-init-incomplete
+
+if command -v mariadbd >/dev/null 2>&1; then
+	FLAVOUR=MariaDB
+	SERVER=mariadbd
+	CLIENT=mariadb
+	TZINFO=mariadb-tzinfo-to-sql
+else
+	FLAVOUR=MySQL
+	SERVER=mysqld
+	CLIENT=mysql
+	TZINFO=mysql_tzinfo_to_sql
+fi
 
 _log() {
 	level=$1
@@ -41,16 +59,46 @@ file_env() {
 	unset "${_name}_FILE"
 }
 
+# mariadb_name MYSQL_NAME MARIADB_NAME: the mariadb image reads MARIADB_* first and takes
+# MYSQL_* as the old names; a MARIADB_* value (or file) becomes the MYSQL_* one used below.
+mariadb_name() {
+	eval "_value=\${$2:-}"
+	eval "_file=\${${2}_FILE:-}"
+	if [ -n "$_value" ] || [ -n "$_file" ]; then
+		unset "$1" "${1}_FILE"
+		[ -z "$_value" ] || export "$1=$_value"
+		[ -z "$_file" ] || export "${1}_FILE=$_file"
+	fi
+	unset "$2" "${2}_FILE"
+}
+
+read_env() {
+	if [ "$FLAVOUR" = MariaDB ]; then
+		for _pair in ROOT_PASSWORD:ROOT_PASSWORD ALLOW_EMPTY_PASSWORD:ALLOW_EMPTY_ROOT_PASSWORD \
+			RANDOM_ROOT_PASSWORD:RANDOM_ROOT_PASSWORD ROOT_HOST:ROOT_HOST DATABASE:DATABASE \
+			USER:USER PASSWORD:PASSWORD INITDB_SKIP_TZINFO:INITDB_SKIP_TZINFO \
+			ONETIME_PASSWORD:ONETIME_PASSWORD; do
+			mariadb_name "MYSQL_${_pair%%:*}" "MARIADB_${_pair#*:}"
+		done
+	fi
+	file_env MYSQL_ROOT_PASSWORD
+	file_env MYSQL_DATABASE
+	file_env MYSQL_USER
+	file_env MYSQL_PASSWORD
+}
+
 # line TEXT: TEXT and a newline, backslashes untouched (dash's echo would interpret them).
 line() { printf '%s\n' "$*"; }
 
-# SQL string literal (without quotes) and identifier (without backquotes) escaping.
+# SQL string literal (without quotes) and identifier (without backquotes) escaping; in a
+# GRANT's database name `_` and `%` are wildcards, so grant_ident escapes them too.
 sql_string() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g"; }
 # shellcheck disable=SC2016 # backquotes, not an expansion
 sql_ident() { printf '%s' "$1" | sed -e 's/`/``/g'; }
+grant_ident() { sql_ident "$1" | sed -e 's/[_%]/\\&/g'; }
 
-# get_config OPTION SERVER [ARGS...]: the value the server would use for OPTION.
-get_config() {
+# server_option OPTION SERVER [ARGS...]: the value the server would use for OPTION.
+server_option() {
 	_option=$1
 	shift
 	"$@" --verbose --help --log-bin-index="$(mktemp -u)" 2>/dev/null |
@@ -59,7 +107,7 @@ get_config() {
 
 check_config() {
 	if ! _errors=$("$@" --verbose --help --log-bin-index="$(mktemp -u)" 2>&1 >/dev/null); then
-		die "mariadbd failed while checking its configuration
+		die "$SERVER failed while checking its configuration
 	command was: $* --verbose --help
 	$_errors"
 	fi
@@ -67,11 +115,11 @@ check_config() {
 
 # sql [CLIENT ARGS...] < statements: run SQL on the temporary server as root (by socket).
 sql() {
-	MYSQL_PWD=$ROOT_PASSWORD mariadb --protocol=socket --socket="$SOCKET" --user=root \
+	MYSQL_PWD=$ROOT_PASSWORD "$CLIENT" --protocol=socket --socket="$SOCKET" --user=root \
 		--batch --skip-column-names "$@"
 }
 
-# What the official image offers to sourced /docker-entrypoint-initdb.d/*.sh scripts.
+# What the official images offer to sourced /docker-entrypoint-initdb.d/*.sh scripts.
 docker_process_sql() {
 	if [ -n "$MYSQL_DATABASE" ]; then
 		sql --database="$MYSQL_DATABASE" "$@"
@@ -83,6 +131,11 @@ docker_process_sql() {
 verify_minimum_env() {
 	if [ -z "$MYSQL_ROOT_PASSWORD" ] && [ -z "${MYSQL_ALLOW_EMPTY_PASSWORD:-}" ] &&
 		[ -z "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
+		if [ "$FLAVOUR" = MariaDB ]; then
+			die "Database is uninitialized and password option is not specified
+    You need to specify one of MARIADB_ROOT_PASSWORD, MARIADB_ROOT_PASSWORD_FILE, MARIADB_ALLOW_EMPTY_ROOT_PASSWORD or MARIADB_RANDOM_ROOT_PASSWORD
+    (or MYSQL_ROOT_PASSWORD, MYSQL_ROOT_PASSWORD_FILE, MYSQL_ALLOW_EMPTY_PASSWORD, MYSQL_RANDOM_ROOT_PASSWORD)"
+		fi
 		die "Database is uninitialized and password option is not specified
     You need to specify one of the following as an environment variable:
     - MYSQL_ROOT_PASSWORD (or MYSQL_ROOT_PASSWORD_FILE)
@@ -103,19 +156,31 @@ verify_minimum_env() {
 	fi
 }
 
+# init_datadir SERVER [ARGS...]: the system tables in the empty data directory.
+init_datadir() {
+	shift
+	if [ "$FLAVOUR" = MariaDB ]; then
+		# Its advice on stdout (set a root password, remove the test database) is done below.
+		mariadb-install-db --datadir="$DATADIR" --rpm --auth-root-authentication-method=normal \
+			--skip-test-db --default-time-zone=SYSTEM --skip-log-bin --expire-logs-days=0 \
+			"$@" >/dev/null
+	else
+		mysqld --initialize-insecure --default-time-zone=SYSTEM "$@"
+	fi
+}
+
 start_temp_server() {
 	note "Starting temporary server"
 	"$@" --skip-networking --default-time-zone=SYSTEM --socket="$SOCKET" \
-		--skip-log-bin --expire-logs-days=0 \
 		--loose-innodb-buffer-pool-load-at-startup=0 &
 	TEMP_PID=$!
 	# PID 1 ignores signals it has no handler for: stop the temporary server on docker stop.
 	trap 'stop_temp_server; exit 143' TERM INT
-	_tries=60
+	_tries=120
 	until sql -e 'SELECT 1' >/dev/null 2>&1; do
 		kill -0 "$TEMP_PID" 2>/dev/null || die "the temporary server exited during startup"
 		_tries=$((_tries - 1))
-		[ "$_tries" -gt 0 ] || die "the temporary server did not answer within 60 s"
+		[ "$_tries" -gt 0 ] || die "the temporary server did not answer within 120 s"
 		sleep 1
 	done
 	note "Temporary server started"
@@ -135,7 +200,7 @@ stop_temp_server() {
 setup_db() {
 	if [ -z "${MYSQL_INITDB_SKIP_TZINFO:-}" ]; then
 		# Warnings about files that are not zones (leap-seconds.list, ...) are expected.
-		mariadb-tzinfo-to-sql /usr/share/zoneinfo 2>/dev/null | sql --database=mysql
+		"$TZINFO" /usr/share/zoneinfo 2>/dev/null | sql --database=mysql
 	fi
 	if [ -n "${MYSQL_RANDOM_ROOT_PASSWORD:-}" ]; then
 		MYSQL_ROOT_PASSWORD=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
@@ -145,11 +210,8 @@ setup_db() {
 	root_host=${MYSQL_ROOT_HOST:-%}
 	root_pw=$(sql_string "$MYSQL_ROOT_PASSWORD")
 
-	# mariadb-install-db also makes anonymous users and root@<hostname>/127.0.0.1/::1.
-	# The database gets the server's defaults when they are utf8mb4 (so a collation given
-	# with --collation-server holds), otherwise utf8mb4 with its default collation.
-	charset=""
-	[ "$(sql -e 'SELECT @@character_set_server')" = utf8mb4 ] || charset=" CHARACTER SET utf8mb4"
+	# mariadb-install-db also makes anonymous users and root@<hostname>/127.0.0.1/::1;
+	# mysqld --initialize makes root@localhost and its own system accounts only.
 	drop=$(sql -e "SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.user
 		WHERE User = '' OR (User = 'root' AND Host <> 'localhost')" | paste -sd, -)
 
@@ -166,14 +228,14 @@ setup_db() {
 			line "GRANT PROXY ON ''@'%' TO 'root'@'$host' WITH GRANT OPTION;"
 		fi
 		if [ -n "$MYSQL_DATABASE" ]; then
-			db=$(sql_ident "$MYSQL_DATABASE")
-			line "CREATE DATABASE IF NOT EXISTS \`$db\`$charset;"
+			# The server's character set and collation, as the official images create it.
+			line "CREATE DATABASE IF NOT EXISTS \`$(sql_ident "$MYSQL_DATABASE")\`;"
 		fi
 		if [ -n "$MYSQL_USER" ] && [ -n "$MYSQL_PASSWORD" ]; then
 			user=$(sql_string "$MYSQL_USER")
 			line "CREATE USER '$user'@'%' IDENTIFIED BY '$(sql_string "$MYSQL_PASSWORD")';"
 			if [ -n "$MYSQL_DATABASE" ]; then
-				line "GRANT ALL ON \`$db\`.* TO '$user'@'%';"
+				line "GRANT ALL ON \`$(grant_ident "$MYSQL_DATABASE")\`.* TO '$user'@'%';"
 			fi
 		fi
 		line "FLUSH PRIVILEGES;"
@@ -210,25 +272,26 @@ process_init_files() {
 	done
 }
 
-# Options alone mean "the server with these options"; mysqld is the server's old name.
+# Options alone mean "the server with these options"; the MariaDB image also takes
+# mysqld, its server's old name.
 if [ $# -eq 0 ] || [ "${1#-}" != "$1" ]; then
-	set -- mariadbd "$@"
+	set -- "$SERVER" "$@"
 fi
-if [ "$1" = mysqld ]; then
+if [ "$FLAVOUR" = MariaDB ] && [ "$1" = mysqld ]; then
 	shift
 	set -- mariadbd "$@"
 fi
-if [ "$1" != mariadbd ]; then
+if [ "$1" != "$SERVER" ]; then
 	exec "$@"
 fi
 
-note "Entrypoint script for MariaDB Server $(mariadbd --version | awk '{ print $3 }') started."
+note "Entrypoint script for $FLAVOUR Server $("$SERVER" --version | awk '{ print $3 }') started."
 check_config "$@"
-DATADIR=$(get_config datadir "$@")
+DATADIR=$(server_option datadir "$@")
 DATADIR=${DATADIR%/}
-SOCKET=$(get_config socket "$@")
+SOCKET=$(server_option socket "$@")
 if [ -z "$DATADIR" ] || [ -z "$SOCKET" ]; then
-	die "could not read datadir and socket from mariadbd --verbose --help"
+	die "could not read datadir and socket from $SERVER --verbose --help"
 fi
 
 if [ "$(id -u)" = 0 ]; then
@@ -240,34 +303,33 @@ if [ "$(id -u)" = 0 ]; then
 		mkdir -p "$socket_dir"
 		chown mysql:mysql "$socket_dir"
 	fi
-	# Read the *_FILE secrets while still root, as the official image does before gosu:
-	# secret files are often root's alone (0600). file_env exports the values and unsets
+	# Read the *_FILE secrets while still root, as the official images do before gosu:
+	# secret files are often root's alone (0600). read_env exports the values and unsets
 	# the *_FILE names, so the unprivileged pass below does not read them again.
-	if [ ! -d "$DATADIR/mysql" ]; then
-		file_env MYSQL_ROOT_PASSWORD
-		file_env MYSQL_DATABASE
-		file_env MYSQL_USER
-		file_env MYSQL_PASSWORD
-	fi
+	[ -d "$DATADIR/mysql" ] || read_env
 	note "Switching to dedicated user 'mysql'"
 	exec setpriv --reuid=mysql --regid=mysql --init-groups -- "$0" "$@"
 fi
 
+if [ -e "$DATADIR/$INCOMPLETE" ]; then
+	die "the first start's initialisation of $DATADIR did not finish (see that start's log):
+    this data directory is not used. Remove the volume (or empty the directory) and start again."
+fi
 if [ ! -d "$DATADIR/mysql" ]; then
-	file_env MYSQL_ROOT_PASSWORD
-	file_env MYSQL_DATABASE
-	file_env MYSQL_USER
-	file_env MYSQL_PASSWORD
+	read_env
 	verify_minimum_env
 	ls "$INITDB_DIR"/ >/dev/null
+	found=$(find "$DATADIR" -mindepth 1 -maxdepth 1 -printf '%f\n' | head -5 | paste -sd' ' -)
+	if [ -n "$found" ]; then
+		die "$DATADIR has files but no system database: it is not a $FLAVOUR data directory
+    ($found). Start with an empty volume."
+	fi
 
+	# Before anything is written (mysqld --initialize accepts a directory holding only
+	# dot files): a start that dies from here on leaves the marker behind.
+	: >"$DATADIR/$INCOMPLETE"
 	note "Initializing database files"
-	shift
-	# Its advice on stdout (set a root password, remove the test database) is done below.
-	mariadb-install-db --datadir="$DATADIR" --rpm --auth-root-authentication-method=normal \
-		--skip-test-db --default-time-zone=SYSTEM --skip-log-bin --expire-logs-days=0 \
-		"$@" >/dev/null
-	set -- mariadbd "$@"
+	init_datadir "$@"
 	note "Database files initialized"
 
 	ROOT_PASSWORD=""
@@ -278,7 +340,8 @@ if [ ! -d "$DATADIR/mysql" ]; then
 		line "ALTER USER 'root'@'$(sql_string "${MYSQL_ROOT_HOST:-%}")' PASSWORD EXPIRE;" | sql
 	fi
 	stop_temp_server
-	note "MySQL-compatible init process done. Ready for start up."
+	rm "$DATADIR/$INCOMPLETE"
+	note "$FLAVOUR init process done. Ready for start up."
 else
 	note "Data found in $DATADIR: MYSQL_* variables are ignored."
 fi
