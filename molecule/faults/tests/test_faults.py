@@ -185,6 +185,66 @@ def test_retention_and_latest_touch_this_projects_dumps_only(host):
     posts_intact()
 
 
+def newest_dump(host):
+    ours = [f for f in dumps(host) if f.startswith("blog-2")]
+    newest = host.check_output(f"cd {BACKUPS} && ls -1t {' '.join(ours)} | head -n 1")
+    return f"{BACKUPS}/{newest}"
+
+
+def test_retention_keeps_the_new_dump_whatever_clock_named_the_old_ones(host):
+    # A dump named by a clock far ahead of the host's (a controller's, as dumps were once
+    # named), though written long ago: by name it is the newest, by the host's time the oldest.
+    ahead = f"{BACKUPS}/blog-29991231T235959Z.sql.gz"
+    host.run_expect([0], f"cp {newest_dump(host)} {ahead} && touch -d 2001-01-01 {ahead}")
+    try:
+        out = run(BACKUP, host, {"django_stack_backup_keep": 1})
+        assert out.returncode == 0, out.stdout
+        ours = [f for f in dumps(host) if f.startswith("blog-2")]
+        assert len(ours) == 1 and ours[0] != "blog-29991231T235959Z.sql.gz", ours
+        kept = f"{BACKUPS}/{ours[0]}"
+        assert host.run(f"zcat {kept} | tail -n 1 | grep -q '^-- Dump completed'").rc == 0
+        # The name is the host's time of the dump, within the run's seconds.
+        stamp = ours[0].removeprefix("blog-").removesuffix(".sql.gz")
+        host_now = host.check_output("date -u +%Y%m%dT%H%M%SZ")
+        assert stamp <= host_now and stamp[:8] == host_now[:8], (stamp, host_now)
+        restored = run(RESTORE, host)
+        assert restored.returncode == 0, restored.stdout
+        assert f"Restored {kept}" in restored.stdout
+    finally:
+        host.run(f"rm -f {ahead}")
+    record_fault(
+        "backup retention with a dump named by another clock",
+        "a complete dump named blog-29991231T235959Z (a clock ahead) but written in 2001, "
+        "then backup.yml with keep=1 and restore.yml (latest)",
+        "(the new dump kept, the far-future name removed: nothing to say)",
+        "the dump just taken survives, named by the host's clock; latest restores it",
+    )
+    posts_intact()
+
+
+def test_a_dump_cut_short_is_refused_before_anything_changes(host):
+    short = f"{BACKUPS}/blog-20000101T000000Z.sql.gz"
+    # A whole gzip file whose SQL stops before mysqldump's closing line (a dump cut short).
+    host.run_expect([0], f"zcat {newest_dump(host)} | head -n -1 | gzip > {short}")
+    try:
+        before = state(host)
+        out = run(RESTORE, host, {"django_stack_restore_file": "blog-20000101T000000Z.sql.gz"})
+        said = failure_message(out.stdout)
+        assert out.returncode != 0
+        assert "Cannot restore" in said and "a dump cut short" in said, said
+        assert "Nothing was changed" in said
+        assert state(host) == before
+    finally:
+        host.run(f"rm -f {short}")
+    record_fault(
+        "restore: a dump cut short",
+        "playbooks/restore.yml of a gzip-whole dump without mysqldump's closing line",
+        said,
+        "compose file, secrets, containers and dumps unchanged",
+    )
+    posts_intact()
+
+
 def test_no_password_appears_in_the_hosts_process_list(host):
     secrets = [host.check_output(f"cat /opt/blog/secrets/{s}") for s in SECRETS[:2]]
     # Every process of the server (nested containers' included), sampled as fast as ps can,
@@ -458,9 +518,11 @@ def test_failed_migration_keeps_the_previous_web_serving_and_restore_undoes_it(h
 def test_a_restore_that_fails_midway_puts_the_database_back(host):
     newest = f"{BACKUPS}/{dumps(host)[-1]}"
     broken = f"{BACKUPS}/broken.sql.gz"
-    # Whole as a gzip file, but its SQL stops with an error after the database was dropped.
+    # Whole as a gzip file and ending as a dump ends, but its SQL stops with an error after
+    # the database was dropped (a dump cut short is refused before: the test above).
     host.run_expect([0], f"zcat {newest} | head -n 40 > /tmp/broken.sql && "
                          f"echo 'THIS IS NOT SQL;' >> /tmp/broken.sql && "
+                         f"echo '-- Dump completed on 2026-12-03 12:00:00' >> /tmp/broken.sql && "
                          f"gzip --stdout /tmp/broken.sql > {broken}")  # fmt: skip
     try:
         out = run(RESTORE, host, {"django_stack_restore_file": broken})
