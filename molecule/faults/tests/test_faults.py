@@ -166,12 +166,12 @@ def test_retention_and_latest_touch_this_projects_dumps_only(host):
         out = run(BACKUP, host, {"django_stack_backup_keep": 1})
         assert out.returncode == 0, out.stdout
         assert all(host.file(other).exists for other in others)
-        ours = [f for f in dumps(host) if not f.startswith("blog-staging-")]
-        assert len(ours) == 1
+        blog_dumps = sorted(ours(host))
+        assert len(blog_dumps) == 1
         # "latest" is the blog's newest dump, not the other project's newer name.
         restored = run(RESTORE, host)
         assert restored.returncode == 0, restored.stdout
-        assert f"Restored {BACKUPS}/{ours[0]}" in restored.stdout
+        assert f"Restored {BACKUPS}/{blog_dumps[0]}" in restored.stdout
     finally:
         host.run(f"rm -f {' '.join(others)}")
     record_fault(
@@ -185,9 +185,13 @@ def test_retention_and_latest_touch_this_projects_dumps_only(host):
     posts_intact()
 
 
+def ours(host):
+    """The blog's dumps (blog-<time>.sql.gz), not other files of the backup directory."""
+    return {f for f in dumps(host) if f.startswith("blog-2")}
+
+
 def newest_dump(host):
-    ours = [f for f in dumps(host) if f.startswith("blog-2")]
-    newest = host.check_output(f"cd {BACKUPS} && ls -1t {' '.join(ours)} | head -n 1")
+    newest = host.check_output(f"cd {BACKUPS} && ls -1t {' '.join(ours(host))} | head -n 1")
     return f"{BACKUPS}/{newest}"
 
 
@@ -199,12 +203,12 @@ def test_retention_keeps_the_new_dump_whatever_clock_named_the_old_ones(host):
     try:
         out = run(BACKUP, host, {"django_stack_backup_keep": 1})
         assert out.returncode == 0, out.stdout
-        ours = [f for f in dumps(host) if f.startswith("blog-2")]
-        assert len(ours) == 1 and ours[0] != "blog-29991231T235959Z.sql.gz", ours
-        kept = f"{BACKUPS}/{ours[0]}"
+        kept_names = sorted(ours(host))
+        assert len(kept_names) == 1 and kept_names[0] != "blog-29991231T235959Z.sql.gz"
+        kept = f"{BACKUPS}/{kept_names[0]}"
         assert host.run(f"zcat {kept} | tail -n 1 | grep -q '^-- Dump completed'").rc == 0
         # The name is the host's time of the dump, within the run's seconds.
-        stamp = ours[0].removeprefix("blog-").removesuffix(".sql.gz")
+        stamp = kept_names[0].removeprefix("blog-").removesuffix(".sql.gz")
         host_now = host.check_output("date -u +%Y%m%dT%H%M%SZ")
         assert stamp <= host_now and stamp[:8] == host_now[:8], (stamp, host_now)
         restored = run(RESTORE, host)
@@ -475,9 +479,9 @@ def source_with_migration(operations):
     return source
 
 
-def deploy_source(host, source):
+def deploy_source(host, source, extra_vars=None):
     try:
-        return run(APP, host, {"django_stack_build_context": str(source)})
+        return run(APP, host, {"django_stack_build_context": str(source), **(extra_vars or {})})
     finally:
         shutil.rmtree(source.parent)
 
@@ -489,28 +493,41 @@ CREATE_EXTRA = (
 
 def test_failed_migration_keeps_the_previous_web_serving_and_restore_undoes_it(host):
     # MySQL cannot roll DDL back: the migration's table stays when the migration then fails.
+    # With django_stack_backup_keep=1, a failed deploy and its retry must still keep the
+    # dump taken before the first try (the retry's dump holds the half-migrated database).
+    keep_one = {"django_stack_backup_keep": 1}
+    broken = f"{CREATE_EXTRA}, migrations.RunPython(fail)"
     web = {i for i, (service, _) in containers(host).items() if service == "web"}
-    out = deploy_source(host, source_with_migration(f"{CREATE_EXTRA}, migrations.RunPython(fail)"))
+    before = ours(host)
+    out = deploy_source(host, source_with_migration(broken), keep_one)
     said = failure_message(out.stdout)
     assert out.returncode != 0
     assert "The migrations failed" in said and "previous version keeps serving" in said, said
     dump = said.split("before this deploy is in ")[1].split(";")[0]
     assert host.file(dump).exists
+    assert before <= ours(host), "a failed deploy removed no dump"
+    retry = deploy_source(host, source_with_migration(broken), keep_one)
+    assert retry.returncode != 0
+    assert host.file(dump).exists, "the retry kept the dump from before the first try"
+    assert before <= ours(host)
     assert {i for i, (s, _) in containers(host).items() if s == "web"} == web
     posts_intact()
     # The recovery the message names: restore that dump, then deploy the fixed migration.
     restored = run(RESTORE, host, {"django_stack_restore_file": dump})
     assert restored.returncode == 0, restored.stdout
-    fixed = deploy_source(host, source_with_migration(CREATE_EXTRA))
+    fixed = deploy_source(host, source_with_migration(CREATE_EXTRA), keep_one)
     assert fixed.returncode == 0, failure_message(fixed.stdout) or fixed.stdout[-2000:]
+    assert len(ours(host)) == 1, "the deploy that succeeded applied the retention"
     assert run(APP, host).returncode == 0
     record_fault(
         "migration fails",
-        "a deploy of a source whose new migration creates a table, then raises; the dump it "
-        "names restored; then the fixed migration deployed",
+        "a deploy of a source whose new migration creates a table, then raises, with "
+        "django_stack_backup_keep=1, and its retry; the dump it names restored; then the "
+        "fixed migration deployed",
         said,
-        "the same web container serves 200; the dump named exists; after the restore the "
-        "fixed migration applies cleanly (its table did not survive); posts intact",
+        "the same web container serves 200; no dump removed by the failed deploys, the one "
+        "from before the first try kept; after the restore the fixed migration applies "
+        "cleanly (its table did not survive) and retention keeps one dump; posts intact",
     )
     posts_intact()
 
