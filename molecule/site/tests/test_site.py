@@ -52,6 +52,21 @@ def test_blog_answers_through_the_published_port(host):
     assert fetch(host, "/")[0] == 200
 
 
+def test_the_blogs_database_is_mysql_as_django_sees_it(host):
+    # Asked through the blog's own connection: inventory/lab names real MySQL 9.7.
+    script = (
+        "from django.db import connection as c; cur = c.cursor(); "
+        "cur.execute('SELECT VERSION(), @@version_comment'); "
+        "print(c.vendor, c.mysql_is_mariadb, *cur.fetchone())"
+    )
+    said = host.check_output(
+        f"{compose(host)} exec -T web python3 manage.py shell -c {json.dumps(script)}"
+    )
+    vendor, is_mariadb, version, *_ = said.split()[-4:]
+    assert (vendor, is_mariadb) == ("mysql", "False"), said
+    assert version.startswith("9.7."), said
+
+
 def test_the_daemon_pulls_docker_hub_names_through_the_mirror(host):
     mirrors = host.check_output("docker info --format '{{json .RegistryConfig.Mirrors}}'")
     assert json.loads(mirrors) == ["http://dockyard-lab-mirror:5000/"]
