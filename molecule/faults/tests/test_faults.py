@@ -203,8 +203,8 @@ def test_retention_and_latest_touch_this_projects_dumps_only(host):
 
 
 def test_retention_keeps_the_new_dump_whatever_clock_named_the_old_ones(host):
-    # A dump named by a clock far ahead of the host's (a controller's, as dumps were once
-    # named), though written long ago: by name it is the newest, by the host's time the oldest.
+    # A dump named by a clock far ahead of the host's (a controller's, say), though written
+    # long ago: by its name the newest, by the host's file times the oldest.
     ahead = f"{BACKUPS}/blog-29991231T235959Z.sql.gz"
     host.run_expect([0], f"cp {newest_dump(host)} {ahead} && touch -d 2001-01-01 {ahead}")
     try:
