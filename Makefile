@@ -158,11 +158,12 @@ lab: venv host-deps
 	$(LAB) images
 	$(LAB) aptrepo
 
-# Lab images against a real engine (the MySQL-compatible image's contract).
+# Against a real engine: the database images' contract, a dry run, the collection from
+# outside, host-deps beside docker-ce, the demo servers' owner labels.
 integration: venv lab
 	$(BIN)/pytest tests/integration
 
-# Issue #17: `make demo` in this checkout, in a second clone, and there again after
+# `make demo` in this checkout, in a second clone, and there again after
 # `rm -rf .lab`; each ends with the blog answering. After the scenarios, never beside them:
 # a second clone's demo replaces the lab services they use (tests/demo/test_two_clones.py).
 .PHONY: demo-clones
@@ -219,7 +220,7 @@ clean-lab: venv
 faults-table: venv
 	$(PY) -m dockyard_lab.faults
 
-# Issues #8 and #14: site.yml timed on fleets of lab servers, over the docker connection and
+# site.yml timed on fleets of lab servers, over the docker connection and
 # over SSH, against the floor (docs/benchmarks.md).
 # make benchmark BENCH_SERVERS="1 4 8" BENCH_REPEAT=3 BENCH_CONNECTIONS="docker ssh"
 BENCH_SERVERS ?= 1 4 8
