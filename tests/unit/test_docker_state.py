@@ -29,6 +29,7 @@ def inspected(
         "Id": hashlib.sha256(name.encode()).hexdigest(),
         "Name": "/" + name,
         "State": {"Running": running, **({"Health": {"Status": health}} if health else {})},
+        "Image": "sha256:" + hashlib.sha256(b"some/image:1").hexdigest(),
         "Config": {"Image": "some/image:1", "Labels": labels},
         "HostConfig": {"PortBindings": ports},
         "Mounts": [{"Type": "volume", "Name": v, "Destination": "/var/lib/mysql"} for v in volumes]
@@ -73,6 +74,7 @@ def test_summary_reads_name_ports_volumes_and_compose_labels() -> None:
         "running": False,
         "health": "",
         "image": "some/image:1",
+        "image_id": "sha256:" + hashlib.sha256(b"some/image:1").hexdigest(),
         "project": "tutorial",
         "service": "django",
         "ports": [8000],
@@ -137,6 +139,7 @@ def test_unrelated_containers_are_left_out() -> None:
     assert state == {
         "ours": [],
         "db": "",
+        "db_image_id": "",
         "ready": [],
         "running": [],
         "publishing": [],
@@ -247,3 +250,79 @@ def test_ready_services_run_healthy_or_have_no_health_check() -> None:
     assert state["ready"] == ["db", "front"]
     assert state["running"] == ["db", "front", "web", "worker"], "running, healthy or not"
     assert sort(blog("web", "blog-web-1", health="unhealthy"))["ready"] == []
+
+
+def test_no_restore_record_means_no_unfinished_restore(tmp_path: Path) -> None:
+    from docker_state import restore_record
+
+    assert restore_record("") == {}
+    assert restore_record(str(tmp_path / "restore-unfinished.json")) == {}
+
+
+def test_a_restore_record_is_read_as_written(tmp_path: Path) -> None:
+    from docker_state import restore_record
+
+    record = {"dump": "/var/backups/blog/a.sql.gz", "before": "/var/backups/blog/b.sql.gz"}
+    path = tmp_path / "restore-unfinished.json"
+    path.write_text(json.dumps(record))
+    assert restore_record(str(path)) == record
+
+
+@pytest.mark.parametrize("text", ["", "{}", "[1]", "not json {"])
+def test_a_damaged_restore_record_still_stands(tmp_path: Path, text: str) -> None:
+    from docker_state import restore_record
+
+    path = tmp_path / "restore-unfinished.json"
+    path.write_text(text)
+    assert restore_record(str(path)) == {"unreadable": text.strip()}
+
+
+def test_main_reports_the_unfinished_restore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import docker_state
+
+    fake = tmp_path / "docker"
+    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0})
+    fake.chmod(0o755)
+    record = tmp_path / "restore-unfinished.json"
+    record.write_text('{"dump": "d", "before": "b", "started": "t"}')
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    argv = ["--project", "blog", "--volume", "v", "--port", "8000", "--restore-record", str(record)]
+    assert docker_state.main(argv) == 0
+    state = json.loads(capsys.readouterr().out)
+    assert state["restore_unfinished"] == {"dump": "d", "before": "b", "started": "t"}
+
+
+def test_the_database_containers_image_is_named_by_id_running_or_not() -> None:
+    labels = {"com.docker.compose.project": "blog", "com.docker.compose.service": "db"}
+    db = inspected("blog-db-1", running=False, labels=labels)
+    web = inspected("blog-web-1", labels={**labels, "com.docker.compose.service": "web"})
+    web["Image"] = "sha256:" + "0" * 64
+    state = sort(web, db)
+    assert state["db"] == "" and state["db_image_id"] == db["Image"] != web["Image"]
+    assert sort(web)["db_image_id"] == ""
+
+
+def test_main_names_the_id_the_database_images_reference_has_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import docker_state
+
+    fake = tmp_path / "docker"
+    fake.write_text(
+        FAKE_DOCKER % {"api": "1.45", "version_status": 0}
+        + 'elif args[:2] == ["image", "inspect"] and args[-1] == "mysql:9.7":\n'
+        + '    print("sha256:feed")\n'
+        + 'elif args[:2] == ["image", "inspect"]:\n'
+        + "    sys.exit(1)\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    base = ["--project", "blog", "--volume", "v", "--port", "8000"]
+    assert docker_state.main([*base, "--db-image", "mysql:9.7"]) == 0
+    assert json.loads(capsys.readouterr().out)["db_image_wanted"] == "sha256:feed"
+    assert docker_state.main([*base, "--db-image", "mysql:1"]) == 0
+    assert json.loads(capsys.readouterr().out)["db_image_wanted"] == ""
+    assert docker_state.main(base) == 0
+    assert json.loads(capsys.readouterr().out)["db_image_wanted"] == ""

@@ -1,6 +1,7 @@
 """The blog stack serves, keeps its data through everything, and hides its secrets."""
 
 import json
+import re
 import shlex
 import time
 
@@ -8,6 +9,7 @@ import pytest
 from lab_testing import (
     ansible_playbook,
     assert_changed_nothing,
+    failure_message,
     lab_hosts,
     task_result,
     verbose_rerun,
@@ -211,6 +213,53 @@ def test_absent_keeps_the_data_volume_unless_asked(host, absent):
     assert seen["all"] == ""
     assert seen["volume"] == 0
     assert seen["again"].returncode == 0, seen["again"].stdout[-3000:]
+    assert TITLE in seen["page"]
+
+
+@pytest.fixture(scope="module")
+def removed(servers, absent):
+    """absent with the volume removal only `true` (refused), then naming the volume; then
+    present again on a new, empty volume, and the dump the removal named restored."""
+    refused = on_both(servers, django_stack_state="absent", django_stack_remove_data_volume=True)
+    seen = {s: {"refused": refused, "kept": h.check_output(RUNNING)} for s, h in servers.items()}
+    result = on_both(
+        servers, django_stack_state="absent", django_stack_remove_data_volume="mysql-data"
+    )
+    for s, h in servers.items():
+        said = rf"ok: \[{s}\] =>\s+msg: Removed the stack.*?Its last dump is\s+(/\S+?\.sql\.gz)"
+        dump = re.search(said, result.stdout, re.DOTALL)
+        seen[s] |= {
+            "result": result,
+            "dump": dump.group(1) if dump else "",
+            "volume": h.run("docker volume inspect mysql-data").rc,
+            "all": h.check_output(BLOG),
+        }
+    again = on_both(servers)
+    for s, h in servers.items():
+        seen[s] |= {"again": again, "empty": get(h, "/")[1]}
+        restore = ansible_playbook(
+            "../../playbooks/restore.yml",
+            limit=s,
+            extra_vars={"django_stack_restore_file": seen[s]["dump"]},
+        )
+        seen[s] |= {"restore": restore, "page": get(h, "/")[1]}
+    return seen
+
+
+def test_removing_the_volume_takes_a_last_dump_and_needs_its_name(host, removed):
+    seen = removed[name(host)]
+    said = failure_message(seen["refused"].stdout)
+    assert seen["refused"].returncode != 0
+    assert "must name the volume it deletes" in said and "mysql-data" in said, said
+    assert "Nothing was changed" in said
+    assert seen["kept"], "the refused run left the stack running"
+    assert seen["result"].returncode == 0, seen["result"].stdout[-3000:]
+    assert seen["volume"] != 0 and seen["all"] == ""
+    assert seen["dump"].startswith("/var/backups/blog/blog-"), seen["result"].stdout[-3000:]
+    assert TITLE in host.check_output(f"zcat {seen['dump']}")
+    assert seen["again"].returncode == 0, seen["again"].stdout[-3000:]
+    assert TITLE not in seen["empty"], "a new volume, a new database"
+    assert seen["restore"].returncode == 0, seen["restore"].stdout[-3000:]
     assert TITLE in seen["page"]
 
 

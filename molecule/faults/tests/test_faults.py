@@ -444,6 +444,58 @@ def test_slow_database_fails_within_the_bound_with_its_log(host):
     posts_intact()
 
 
+OTHER_DB = "dockyard-test/other-db:1"
+
+
+def db_container(host):
+    return next(i for i, (service, _) in containers(host).items() if service == "db")
+
+
+def image_id(host, ref):
+    return host.check_output(f"docker image inspect --format '{{{{.Id}}}}' {ref}")
+
+
+def test_a_database_image_changed_under_its_tag_is_dumped_before_it_runs(host):
+    # Another image under the very tag the inventory names, as a mirror serving another
+    # build of mysql:9.7 would leave it: the compose file and the record of the last deploy
+    # are unchanged, only the image id behind the tag differs.
+    ref = host.check_output(f"docker inspect --format '{{{{.Config.Image}}}}' {db_container(host)}")
+    original = image_id(host, ref)
+    dockerfile = f"FROM {ref}\nLABEL dockyard.test=another-build-of-the-same-tag\n"
+    host.run_expect([0], f"{piped(dockerfile)} | docker build --quiet --tag {OTHER_DB} -")
+    other = image_id(host, OTHER_DB)
+    try:
+        host.run_expect([0], f"docker tag {OTHER_DB} {ref}")
+        before = ours(host)
+        deploy = run(APP, host)
+        assert deploy.returncode == 0, failure_message(deploy.stdout) or deploy.stdout[-3000:]
+        new_dumps = sorted(ours(host) - before)
+        assert len(new_dumps) == 1, "the deploy dumped before the database changed image"
+        db = db_container(host)
+        assert host.check_output(f"docker inspect --format '{{{{.Image}}}}' {db}") == other
+        dumped = float(host.check_output(f"stat --format %Y {BACKUPS}/{new_dumps[0]}"))
+        started = host.check_output(f"date --date {containers(host)[db][1]} +%s")
+        assert dumped <= float(started), "the dump was taken before the new database started"
+        posts_intact()
+    finally:
+        host.run(f"docker tag {original} {ref}")
+    back = run(APP, host)
+    assert back.returncode == 0, failure_message(back.stdout)
+    assert host.check_output(f"docker inspect --format '{{{{.Image}}}}' {db_container(host)}") == (
+        original
+    )
+    host.run(f"docker rmi {OTHER_DB}")
+    record_fault(
+        "database image changed under its tag",
+        "another image tagged as the inventory's django_stack_db_image (compose file and last "
+        "deploy's record unchanged), then a deploy; the original image tagged back, a deploy",
+        "(a dump first, then the database on the image the tag names: nothing to say)",
+        "a dump taken before the database container was replaced; it runs the new image id; "
+        "posts intact; the tag put back, the next deploy returns to the original image",
+    )
+    posts_intact()
+
+
 def test_database_that_refuses_the_blogs_login_gets_no_migration(host):
     # Healthy to its healthcheck (root's ping answers), but the blog's own login is refused.
     user = host.check_output(f"docker compose {PROJECT} exec -T db printenv MYSQL_USER")
@@ -566,6 +618,80 @@ def test_a_restore_that_fails_midway_puts_the_database_back(host):
     )
 
 
+RECORD = "/opt/blog/restore-unfinished.json"
+# The load of load-dump.yml as the server's process list shows it (nested containers' too).
+LOAD = "mysql --user=root$"
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "killed"])
+def test_a_restore_cut_off_mid_load_holds_deploys_until_a_restore_finishes(host, how):
+    # A whole dump that pauses just after it created the database anew, before any table:
+    # cut off there, the database is empty, as a load cut off anywhere leaves it half-done.
+    slow = f"{BACKUPS}/slow.sql.gz"
+    host.run_expect([0], f"zcat {newest_dump(host)} | sed '/^USE /a SELECT SLEEP(600);' "
+                         f"| gzip > {slow}")  # fmt: skip
+    web = next(i for i, (service, _) in containers(host).items() if service == "web")
+    try:
+        status, transcript = interrupt(
+            host,
+            RESTORE,
+            {"django_stack_restore_file": slow},
+            "Load a dump into the database made anew, slow.sql.gz",
+            how,
+            delay=5,
+        )
+        assert status == (99 if how == "ctrl-c" else -signal.SIGKILL), transcript
+        assert "PLAY RECAP" not in transcript
+        record = json.loads(host.check_output(f"cat {RECORD}"))
+        assert record["dump"] == slow and host.file(record["before"]).exists, record
+        assert host.file(RECORD).mode == 0o600
+        assert not host.docker(web).is_running, "the web container stays stopped"
+
+        # The load the cut-off run started still runs on the server: no second one beside it.
+        assert host.run(f"pgrep -f '{LOAD}'").rc == 0, "the interrupted load still runs"
+        again = run(RESTORE, host, {"django_stack_restore_file": record["before"]})
+        assert again.returncode != 0
+        assert "still runs in the database container" in failure_message(again.stdout)
+        host.run_expect([0], f"pkill -f '{LOAD}'")  # it ends, the database left half-loaded
+        tables = db_sql(host, "SELECT COUNT(*) FROM information_schema.tables "
+                              "WHERE table_schema = 'blog'")  # fmt: skip
+        assert tables.split()[-1] == "0", tables
+
+        before = state(host)
+        deploy = run(APP, host)
+        said = failure_message(deploy.stdout)
+        assert deploy.returncode != 0
+        assert "did not finish" in said and slow in said and record["before"] in said, said
+        assert "Nothing was changed" in said
+        backup = run(BACKUP, host)
+        assert backup.returncode != 0 and "did not finish" in failure_message(backup.stdout)
+        assert state(host) == before
+
+        # The way out the message names: the database as it was before the restore.
+        restored = run(RESTORE, host, {"django_stack_restore_file": record["before"]})
+        assert restored.returncode == 0, failure_message(restored.stdout) or restored.stdout
+        assert not host.file(RECORD).exists
+        assert host.docker(web).is_running, "the restore started the web container again"
+        posts_intact()
+        assert run(APP, host).returncode == 0
+    finally:
+        host.run(f"pkill -f '{LOAD}'; rm -f {slow}")
+    cut = {
+        "ctrl-c": ("Ctrl+C", "interrupted with SIGINT"),
+        "killed": ("controller killed", "killed with its connections (SIGKILL to its group)"),
+    }[how]
+    record_fault(
+        f"restore cut off mid-load ({cut[0]})",
+        f"playbooks/restore.yml {cut[1]} while the dump loads; restore again at once; the "
+        "load ended; a deploy, a backup; then the restore the message names",
+        said,
+        "the web container stays stopped on the half-loaded database; a second load is refused "
+        "while the first runs; deploy and backup refused, nothing changed; the restore of the "
+        "dump taken before brings the web container and every post back",
+    )
+    posts_intact()
+
+
 def test_containers_come_back_after_a_daemon_restart_and_a_server_reboot(host):
     host.run_expect([0], "systemctl restart docker")
     posts_intact()
@@ -587,24 +713,22 @@ def test_containers_come_back_after_a_daemon_restart_and_a_server_reboot(host):
     )
 
 
-def test_an_interrupted_run_converges_when_run_again(host):
-    """Ctrl+C while the database starts, then the same deploy again.
+def interrupt(host, playbook, extra_vars, marker, how, delay=0.5):
+    """Run a playbook and, `delay` seconds after `marker` is printed, cut it off.
 
-    SIGINT goes half a second after the task's banner, while ansible-playbook waits on its
-    worker: one that lands as ansible-playbook forks a worker is lost (CPython runs the
-    handler in logging's at-fork hook and ignores its KeyboardInterrupt), and the run goes
-    on to its recap, as stop 26's CI saw when the banner came through at the fork's flush.
+    how is "ctrl-c" (SIGINT to ansible-playbook, as a terminal sends it) or "killed"
+    (SIGKILL to its whole process group: the controller gone, its connections cut, nothing
+    of the play's rescue or always sections run). Returns the exit status and the output.
     """
-    marker = "Bring up with Compose v2 and wait for health, db"
     argv = [
         "ansible-playbook",
         "--inventory",
         str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent),
         "--limit",
         name(host),
-        str(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / APP),
+        str(Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / playbook),
         "--extra-vars",
-        json.dumps({"django_stack_time_zone": "Europe/Paris"}),
+        json.dumps(extra_vars),
     ]
     lines: list[str] = []
     pressed = False
@@ -624,15 +748,33 @@ def test_an_interrupted_run_converges_when_run_again(host):
             for line in run_.stdout:
                 lines.append(line)
                 if marker in line and not pressed:
-                    time.sleep(0.5)
-                    run_.send_signal(signal.SIGINT)
+                    time.sleep(delay)
+                    if how == "ctrl-c":
+                        run_.send_signal(signal.SIGINT)
+                    else:
+                        os.killpg(run_.pid, signal.SIGKILL)
                     pressed = True
         finally:
             watchdog.cancel()
         run_.wait(timeout=60)
     transcript = "".join(lines)
-    assert pressed, f"the deploy never printed {marker!r}:\n{transcript}"
-    assert run_.returncode == 99, transcript  # ansible-playbook's exit code for an interrupt
+    assert pressed, f"the run never printed {marker!r}:\n{transcript}"
+    return run_.returncode, transcript
+
+
+def test_an_interrupted_run_converges_when_run_again(host):
+    """Ctrl+C while the database starts, then the same deploy again.
+
+    SIGINT goes half a second after the task's banner, while ansible-playbook waits on its
+    worker: one that lands as ansible-playbook forks a worker is lost (CPython runs the
+    handler in logging's at-fork hook and ignores its KeyboardInterrupt), and the run goes
+    on to its recap.
+    """
+    marker = "Bring up with Compose v2 and wait for health, db"
+    status, transcript = interrupt(
+        host, APP, {"django_stack_time_zone": "Europe/Paris"}, marker, "ctrl-c"
+    )
+    assert status == 99, transcript  # ansible-playbook's exit code for an interrupt
     assert "User interrupted execution" in transcript
     assert "PLAY RECAP" not in transcript
 

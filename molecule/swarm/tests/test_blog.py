@@ -32,6 +32,8 @@ PUBLIC_HOST = "blog.example.com"  # django_stack_public_url's host in inventory/
 SITE = "converge.yml"  # site.yml
 APP = "../../playbooks/app.yml"  # a redeploy of the blog alone, as users run it
 SWARM = "../../playbooks/swarm.yml"
+BACKUP, RESTORE = "../../playbooks/backup.yml", "../../playbooks/restore.yml"
+RECORD = "/opt/blog/restore-unfinished.json"  # django_stack_dir's, on the first manager
 SERVICES = ("blog_db", "blog_web", "blog_edge")
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[3]))
 REPORT = PROJECT / "docs" / "swarm.md"
@@ -328,3 +330,44 @@ def test_a_swarm_the_stack_cannot_run_on_is_refused_before_any_change(manager, e
     assert "Nothing was changed" in message
     assert "docker_engine :" not in run.stdout  # stopped before the first role
     assert service_versions(manager) == before
+
+
+def test_a_restore_through_the_manager_brings_back_its_dump_and_the_web_tasks(servers, manager):
+    kept, later = "In the swarm's dump", "Written after the swarm's dump"
+    write_post(servers, kept)
+    backup = ansible_playbook(BACKUP, limit=MANAGER)
+    assert backup.returncode == 0, failure_message(backup.stdout)
+    write_post(servers, later)
+    assert page_has(MANAGER, later)
+    replicas = manager.check_output(
+        "docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' blog_web"
+    )
+    restored = ansible_playbook(RESTORE, limit=MANAGER)  # the latest dump: backup.yml's
+    assert restored.returncode == 0, failure_message(restored.stdout) or restored.stdout[-3000:]
+    assert "Restored /var/backups/blog/blog-" in restored.stdout
+    assert page_has(MANAGER, kept) and not page_has(MANAGER, later)
+    assert page_has(MANAGER, "Kept through a rolling update")
+    assert (
+        manager.check_output(
+            "docker service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' blog_web"
+        )
+        == replicas
+    ), "the web service scaled back to its replicas"
+    assert not manager.file(RECORD).exists
+
+
+def test_a_deploy_over_an_unfinished_restore_is_refused_on_the_swarm(manager):
+    # What a restore cut off mid-load leaves on the first manager (the compose topology's
+    # cut-off restores are the faults scenario's).
+    record = {"dump": "/var/backups/blog/cut.sql.gz", "before": "/var/backups/blog/before.sql.gz"}
+    manager.run_expect([0], f"echo '{json.dumps(record)}' > {RECORD}")
+    try:
+        before = service_versions(manager)
+        run = ansible_playbook(APP, limit="all")
+        message = failure_message(run.stdout)
+        assert run.returncode != 0
+        assert "did not finish" in message and record["before"] in message, message
+        assert "Nothing was changed" in message
+        assert service_versions(manager) == before
+    finally:
+        manager.run(f"rm -f {RECORD}")

@@ -13,7 +13,12 @@ names the project's running database container (Compose's service db) and the se
 whose containers all run healthy (or run, having no health check), and says whether the
 volume exists and which Compose project (or swarm stack), if any, created it, and which
 Engine API version the daemon speaks (the compose file's health checks depend on it).
-With no answering daemon it prints {"answering": false, ...} and nothing else is known.
+With --db-image, the id of the image that reference names on the host now, beside the id of
+the image the project's database container runs: a deploy that would replace the database
+with another image dumps first.
+With --restore-record, the record a restore leaves while it runs (restore.yml): found there,
+the last restore did not finish, and the database may be half-loaded.
+With no answering daemon it prints {"answering": false, ...} and only that record is known.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 PROJECT_LABEL = "com.docker.compose.project"
@@ -68,6 +74,8 @@ def summary(inspected: dict[str, Any]) -> dict[str, Any]:
         # "" for a container without a health check.
         "health": str(((inspected.get("State") or {}).get("Health") or {}).get("Status", "")),
         "image": (inspected.get("Config") or {}).get("Image", ""),
+        # The image it runs, by id: what a tag now names may be another.
+        "image_id": str(inspected.get("Image", "")),
         "project": project_of(labels),
         "service": labels.get(SERVICE_LABEL, ""),
         "ports": ports,
@@ -102,6 +110,7 @@ def classify(
             blocking.append({**container, "holds": holds})
     database = [c["name"] for c in retire if volume in c["volumes"]]
     running_db = [c["id"] for c in ours if c["running"] and c["service"] == "db"]
+    db_images = [c["image_id"] for c in ours if c["service"] == "db" and c["image_id"]]
     services = {c["service"] for c in ours if c["service"]}
     unready = {
         c["service"]
@@ -112,6 +121,8 @@ def classify(
         "ours": [c["name"] for c in ours],
         # The project's running database container (Compose's service db), "" when none.
         "db": running_db[0] if running_db else "",
+        # The image id of the project's database container (running or not), "" when none.
+        "db_image_id": db_images[0] if db_images else "",
         # Compose services of the project whose every container runs, healthy or unchecked.
         "ready": sorted(services - unready),
         # Compose services of the project with a running container.
@@ -133,6 +144,24 @@ def volume_facts(volume: str) -> dict[str, Any]:
     return {"name": volume, "exists": True, "project": project_of(labels)}
 
 
+def restore_record(path: str) -> dict[str, Any]:
+    """The unfinished restore's record at path: {} when there is none."""
+    if not path:
+        return {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        return {"unreadable": str(error)}
+    try:
+        record = json.loads(text)
+    except ValueError:
+        record = None
+    # Whatever it holds, it stands: a record damaged or edited by hand still blocks.
+    return record if isinstance(record, dict) and record else {"unreadable": text.strip()[:200]}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--project", required=True)
@@ -140,14 +169,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--retire-container", action="append", default=[])
     parser.add_argument("--retire-project", default="")
+    parser.add_argument("--restore-record", default="")
+    parser.add_argument("--db-image", default="")
     args = parser.parse_args(argv)
+    unfinished = restore_record(args.restore_record)
 
     inspected: list[dict[str, Any]] | None = None
     error = ""
     for _attempt in range(5):  # a container removed between ps and inspect: ask again
         listed = docker("ps", "--all", "--quiet", "--no-trunc")
         if listed.returncode != 0:
-            json.dump({"answering": False, "error": listed.stderr.strip()}, sys.stdout)
+            json.dump(
+                {
+                    "answering": False,
+                    "error": listed.stderr.strip(),
+                    "restore_unfinished": unfinished,
+                },
+                sys.stdout,
+            )
             return 0
         ids = listed.stdout.split()
         details = docker("inspect", *ids) if ids else None
@@ -170,12 +209,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         retire_project=args.retire_project,
     )
     api = docker("version", "--format", "{{.Server.APIVersion}}")
+    wanted = (
+        docker("image", "inspect", "--format", "{{.Id}}", args.db_image) if args.db_image else None
+    )
     json.dump(
         {
             "answering": True,
             **state,
             "volume": volume_facts(args.volume),
             "engine_api": api.stdout.strip() if api.returncode == 0 else "",
+            # The id of the image --db-image names here now, "" when it is not here.
+            "db_image_wanted": wanted.stdout.strip() if wanted and wanted.returncode == 0 else "",
+            "restore_unfinished": unfinished,
         },
         sys.stdout,
     )
