@@ -84,7 +84,7 @@ FORMS: dict[str, Callable[[Path, dict[str, Any]], None]] = {
 
 def test_there_are_variables_and_playbooks_to_check() -> None:
     assert {"docker_engine_source", "django_stack_db_password"} <= set(VARIABLES)
-    assert "dockyard_preflight_forbid_weak_secrets" in VARIABLES
+    assert "django_stack_forbid_weak_secrets" in VARIABLES
     assert len(PLAYBOOKS) >= 5
 
 
@@ -104,12 +104,12 @@ def test_a_users_value_reaches_the_host(form: str, playbook_dir: Path, tmp_path:
 
 @pytest.mark.parametrize("form", FORMS)
 def test_site_yml_acts_on_a_users_values(form: str, tmp_path: Path) -> None:
-    """End to end: the preflight refuses the weak password the user set directly, in an
-    environment where the user forbade weak secrets (both off by the roles' defaults)."""
+    """End to end: the preflight refuses the weak password the user set directly, with the
+    minimum length the user raised (the role's default is 16)."""
     FORMS[form](
         tmp_path,
         {
-            "dockyard_preflight_forbid_weak_secrets": True,
+            "django_stack_secret_min_length": 40,
             "django_stack_db_password": "123456",
             "django_stack_db_root_password": "a-root-password-long-enough",
             "django_stack_secret_key": "a-django-secret-key-long-enough",
@@ -124,7 +124,9 @@ def test_site_yml_acts_on_a_users_values(form: str, tmp_path: Path) -> None:
         env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
     )  # fmt: skip
     assert out.returncode != 0
-    assert "django_stack_db_password is too weak" in out.stdout, out.stdout[-2000:]
+    said = out.stdout
+    assert "django_stack_db_password is a well-known default" in said, said[-2000:]
+    assert "django_stack_secret_key is shorter than 40 characters" in said, said[-2000:]
     assert "123456" not in out.stdout + out.stderr
 
 

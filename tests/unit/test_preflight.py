@@ -39,25 +39,55 @@ def test_strong_secrets_pass_in_production() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("weak", ["123456", "changeme", "short-but-random"])
-def test_weak_secret_is_refused_in_production_and_never_printed(weak: str) -> None:
+@pytest.mark.parametrize(
+    ("weak", "rule"),
+    [
+        ("123456", "is a well-known default"),
+        ("changeme", "is a well-known default"),
+        ("short-but-random", "is shorter than 20 characters"),
+    ],
+)
+def test_weak_secret_is_refused_in_production_and_never_printed(weak: str, rule: str) -> None:
     result = preflight("production", {**STRONG, "vault_django_stack_db_password": weak})
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "django_stack_db_password is too weak" in output
-    assert "at least 20 characters" in output
+    assert f"django_stack_db_password {rule}" in output
+    assert "at least 20 characters" in output and "Nothing was changed" in output
     assert weak not in output
+
+
+@pytest.mark.parametrize("env", ["staging", "lab"])
+def test_the_roles_default_refuses_a_weak_secret_everywhere(env: str) -> None:
+    result = preflight(env, {**STRONG, "vault_django_stack_db_password": "123456"})
+    assert result.returncode != 0
+    assert "django_stack_db_password is a well-known default" in result.stdout
+
+
+def test_two_secrets_of_one_value_are_refused() -> None:
+    same = STRONG["vault_django_stack_db_password"]
+    result = preflight("production", {**STRONG, "vault_django_stack_db_root_password": same})
+    assert result.returncode != 0
+    said = "django_stack_db_root_password is the same value as django_stack_db_password"
+    assert said in result.stdout and same not in result.stdout
+
+
+def test_the_old_names_of_the_secret_rule_are_refused_with_the_new_ones() -> None:
+    result = preflight("production", {**STRONG, "dockyard_preflight_secret_min_length": 30})
+    assert result.returncode != 0
+    said = "dockyard_preflight_secret_min_length is now django_stack_secret_min_length"
+    assert said in result.stdout
+
+
+def test_an_environment_may_turn_the_rule_off() -> None:
+    extra = {**STRONG, "vault_django_stack_db_password": "changeme"}
+    result = preflight("lab", {**extra, "django_stack_forbid_weak_secrets": False})
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_missing_secret_is_named() -> None:
     result = preflight("staging", {k: v for k, v in STRONG.items() if "secret_key" not in k})
     assert result.returncode != 0
     assert "django_stack_secret_key is not set" in result.stdout + result.stderr
-
-
-def test_lab_allows_what_production_refuses() -> None:
-    result = preflight("lab", {**STRONG, "vault_django_stack_db_password": "changeme"})
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
