@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -233,3 +234,49 @@ def test_the_swarm_topology_refuses_what_it_cannot_carry(extra: dict[str, object
     assert result.returncode != 0
     assert said in output, output[-3000:]
     assert "Nothing was changed" in output
+
+
+VAULT = "\n".join(f"{name}: {value}" for name, value in STRONG.items() if "tls" not in name)
+
+
+def staging_copy(tmp_path: Path, vault_text: str) -> Path:
+    """The staging example as a user copies it, with a vault.yml filled in."""
+    shutil.copytree(ROOT / "inventory" / "staging", tmp_path / "staging")
+    vault = tmp_path / "staging" / "group_vars" / "staging" / "vault.yml"
+    vault.write_text(vault_text + "\n")
+    return vault
+
+
+def run_preflight(inventory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PLAYBOOK), "-i", str(inventory), "playbooks/preflight.yml", *args],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )  # fmt: skip
+
+
+def test_a_vault_left_as_plain_text_is_named_with_the_command_that_encrypts_it(
+    tmp_path: Path,
+) -> None:
+    vault = staging_copy(tmp_path, VAULT)
+    result = run_preflight(tmp_path / "staging")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"WARNING: not encrypted, though it holds this environment's secrets: {vault}" in (
+        result.stdout
+    )
+    assert f"ansible-vault encrypt {vault}" in result.stdout
+    assert STRONG["vault_django_stack_db_password"] not in result.stdout
+
+
+def test_an_encrypted_vault_passes_without_a_warning(tmp_path: Path) -> None:
+    vault = staging_copy(tmp_path, VAULT)
+    password = tmp_path / "vault-password"
+    password.write_text("a-password-for-the-test-vault\n")
+    subprocess.run(
+        [str(PLAYBOOK.parent / "ansible-vault"), "encrypt", "--vault-password-file", str(password),
+         str(vault)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    result = run_preflight(tmp_path / "staging", "--vault-password-file", str(password))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING: not encrypted" not in result.stdout
