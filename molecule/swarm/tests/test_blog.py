@@ -333,7 +333,7 @@ def test_a_swarm_the_stack_cannot_run_on_is_refused_before_any_change(manager, e
 
 
 def test_a_restore_through_the_manager_brings_back_its_dump_and_the_web_tasks(servers, manager):
-    kept, later = "In the swarm's dump", "Written after the swarm's dump"
+    kept, later = "Kept in the swarm dump", "Written after the swarm dump"
     write_post(servers, kept)
     backup = ansible_playbook(BACKUP, limit=MANAGER)
     assert backup.returncode == 0, failure_message(backup.stdout)
