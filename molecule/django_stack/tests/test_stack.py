@@ -226,7 +226,11 @@ def removed(servers, absent):
         servers, django_stack_state="absent", django_stack_remove_data_volume="mysql-data"
     )
     for s, h in servers.items():
-        said = rf"ok: \[{s}\] =>\s+msg: Removed the stack.*?Its last dump is\s+(/\S+?\.sql\.gz)"
+        # This server's own report (the default callback's JSON, or YAML where configured).
+        said = (
+            rf'ok: \[{s}\] =>\s*{{?\s*"?msg"?:\s*"?Removed the stack'
+            r"(?:(?!ok: \[).)*?Its last dump is\s+(/\S+?\.sql\.gz)"
+        )
         dump = re.search(said, result.stdout, re.DOTALL)
         seen[s] |= {
             "result": result,
