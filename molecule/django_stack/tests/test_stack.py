@@ -264,6 +264,7 @@ def test_removing_the_volume_takes_a_last_dump_and_needs_its_name(host, removed)
     assert seen["again"].returncode == 0, seen["again"].stdout[-3000:]
     assert TITLE not in seen["empty"], "a new volume, a new database"
     assert seen["restore"].returncode == 0, seen["restore"].stdout[-3000:]
+    assert f"Restored {seen['dump']}" in seen["restore"].stdout, seen["restore"].stdout[-3000:]
     assert TITLE in seen["page"]
 
 
