@@ -41,7 +41,7 @@ def sort(*containers: dict[str, Any], **options: object) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "project": "blog",
         "volume": "mysql-data",
-        "port": 8000,
+        "ports": [8000],
         "retire_containers": [],
         "retire_project": "",
     }
@@ -132,6 +132,15 @@ def test_a_stopped_container_still_blocks_but_does_not_publish() -> None:
     state = sort(inspected("old", running=False, ports={"8000/tcp": [{"HostPort": "8000"}]}))
     assert [c["name"] for c in state["blocking"]] == ["old"]
     assert state["publishing"] == []
+
+
+def test_each_of_the_blogs_ports_is_checked() -> None:
+    # With the HTTPS front, the front's ports are the blog's (the web container is unpublished).
+    proxy = inspected("proxy", ports={"80/tcp": [{"HostPort": "80"}], "9/tcp": [{"HostPort": "9"}]})
+    state = sort(proxy, ports=[443, 80])
+    assert state["blocking"][0]["holds"] == ["port 80"]
+    assert state["publishing"] == ["proxy"]
+    assert sort(proxy, ports=[8000])["blocking"] == []
 
 
 def test_unrelated_containers_are_left_out() -> None:

@@ -187,9 +187,7 @@ def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> No
         ("django_stack_takeover_project", "blog", "django_stack_takeover_project is"),
         ("django_stack_public_url", "blog.example.com", "django_stack_public_url"),
         ("django_stack_public_url", "https://example.com/blog/", "django_stack_public_url"),
-        # production trusts its proxy's X-Forwarded-Proto: only with a private bind address.
-        # production's HTTPS front: only with a private bind, a certificate and a key.
-        ("django_stack_web_bind_address", "0.0.0.0", "django_stack_https_front with"),  # noqa: S104
+        # production's HTTPS front: only with an https address, a certificate and a key.
         ("django_stack_public_url", "http://blog.example.com", "django_stack_https_front without"),
         (
             "vault_django_stack_tls_certificate",
@@ -205,6 +203,17 @@ def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: o
     assert result.returncode != 0
     assert f"Not usable as given: {named}" in result.stdout
     assert "Nothing was changed" in result.stdout
+
+
+def test_a_trusted_proxy_of_ones_own_needs_a_private_web_address() -> None:
+    # Without the front, Django believes X-Forwarded-Proto from whoever reaches the web port.
+    own_proxy = {"django_stack_https_front": False, "django_stack_trusted_proxy": True}
+    result = preflight("production", {**STRONG, **own_proxy})
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "django_stack_trusted_proxy with django_stack_web_bind_address 0.0.0.0" in output
+    private = {**own_proxy, "django_stack_web_bind_address": "127.0.0.1"}
+    assert preflight("production", {**STRONG, **private}).returncode == 0
 
 
 def test_the_swarm_example_passes_with_strong_secrets() -> None:

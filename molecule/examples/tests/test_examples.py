@@ -223,11 +223,16 @@ def test_production_is_served_over_tls_for_its_name_and_redirects_plain_http(hos
         "r = c.getresponse(); print(r.status, r.getheader('Location'))"
     ))  # fmt: skip
     assert redirect.stdout.split() == ["301", "https://blog.example.com/about?x=1"]
-    # The front is the only way in from outside: the web container listens on loopback.
-    ports = server.check_output(
-        "docker ps --filter label=com.docker.compose.service=web --format '{{.Ports}}'"
+    # The front is the only way in: the web container publishes no port, not even on loopback
+    # (which hosts on the same L2 network reach on Engine < 28), and nothing listens on 8000.
+    web = server.check_output("docker ps --quiet --filter label=com.docker.compose.service=web")
+    bindings = server.check_output(
+        f"docker inspect --format '{{{{json .HostConfig.PortBindings}}}}' {web}"
     )
-    assert ports.startswith("127.0.0.1:8000->")
+    assert not json.loads(bindings)
+    connect = "import socket; socket.create_connection(('127.0.0.1', 8000), 2)"
+    refused = server.run(f"python3 -c {shlex.quote(connect)}")
+    assert "ConnectionRefusedError" in refused.stderr
 
 
 def test_ansible_came_over_ssh_as_deploy_and_became_root_with_sudo(server):

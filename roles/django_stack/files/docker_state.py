@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Print, as JSON, what already runs on this host that the blog's deploy must know about.
 
-    docker_state.py --project blog --volume mysql-data --port 8000 \
+    docker_state.py --project blog --volume mysql-data --port 8000 [--port 443 ...] \
         [--retire-container mysql ...] [--retire-project tutorial]
 
 Reads `docker ps` and `docker inspect` only (no Python SDK: a server set up by hand has the
 CLI alone) and sorts every container into:
   ours      the project's own (its compose label, or its swarm stack's),
   retire    named for retirement (by name, or by its Compose project),
-  blocking  anything else that publishes the web port or mounts the database volume,
+  blocking  anything else that publishes one of the blog's ports or mounts the database volume,
 names the project's running database container (Compose's service db) and the services
 whose containers all run healthy (or run, having no health check), and says whether the
 volume exists and which Compose project (or swarm stack), if any, created it, and which
@@ -88,7 +88,7 @@ def classify(
     *,
     project: str,
     volume: str,
-    port: int,
+    ports: Sequence[int],
     retire_containers: Sequence[str],
     retire_project: str,
 ) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def classify(
     retire: list[dict[str, Any]] = []
     blocking: list[dict[str, Any]] = []
     for container in containers:
-        holds = ([f"port {port}"] if port in container["ports"] else []) + (
+        holds = [f"port {port}" for port in ports if port in container["ports"]] + (
             ["volume " + volume] if volume in container["volumes"] else []
         )
         if container["project"] == project:
@@ -127,8 +127,10 @@ def classify(
         "ready": sorted(services - unready),
         # Compose services of the project with a running container.
         "running": sorted({c["service"] for c in ours if c["service"] and c["running"]}),
-        # Every running container that publishes the port, whoever's it is.
-        "publishing": [c["name"] for c in containers if c["running"] and port in c["ports"]],
+        # Every running container that publishes one of the ports, whoever's it is.
+        "publishing": [
+            c["name"] for c in containers if c["running"] and set(ports) & set(c["ports"])
+        ],
         "retire": retire,
         # The retired container that runs the database to take over (dumped before retiring).
         "retire_db": database[0] if database else "",
@@ -166,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--project", required=True)
     parser.add_argument("--volume", required=True)
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, action="append", required=True)
     parser.add_argument("--retire-container", action="append", default=[])
     parser.add_argument("--retire-project", default="")
     parser.add_argument("--restore-record", default="")
@@ -204,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [summary(item) for item in inspected],
         project=args.project,
         volume=args.volume,
-        port=args.port,
+        ports=args.port,
         retire_containers=args.retire_container,
         retire_project=args.retire_project,
     )
