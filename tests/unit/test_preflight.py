@@ -7,21 +7,24 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from certificates import issue
 
 ROOT = Path(__file__).resolve().parents[2]
+CERTIFICATE, KEY = issue()  # for blog.example.com, valid now
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 STRONG = {
     "vault_django_stack_db_password": "k3Jv9-correct-horse-battery",
     "vault_django_stack_db_root_password": "Zq8r-another-long-random-one",
     "vault_django_stack_secret_key": "x" * 10 + "-a-fifty-character-django-secret-key-value-",
     "vault_registry_password": "token-for-the-registry",
-    # The production example's HTTPS front (only their PEM markers are checked here).
-    "vault_django_stack_tls_certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END ...",
-    "vault_django_stack_tls_key": "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----",
+    # The production example's HTTPS front: a certificate for its public name, and its key.
+    "vault_django_stack_tls_certificate": CERTIFICATE,
+    "vault_django_stack_tls_key": KEY,
 }
 
 
@@ -192,9 +195,20 @@ def test_a_restore_without_limit_is_refused_before_any_host_is_contacted() -> No
         (
             "vault_django_stack_tls_certificate",
             "change this: the PEM",
-            "django_stack_tls_certificate",
+            "django_stack_tls_certificate is not a PEM certificate",
         ),
-        ("vault_django_stack_tls_key", "not a key", "django_stack_tls_key (a PEM"),
+        ("vault_django_stack_tls_key", "not a key", "django_stack_tls_key is not an unencrypted"),
+        ("vault_django_stack_tls_key", issue()[1], "django_stack_tls_key is not the key of"),
+        (
+            "vault_django_stack_tls_certificate",
+            issue(("www.example.org",))[0],
+            "django_stack_tls_certificate is not for blog.example.com (it is for www.example.org)",
+        ),
+        (
+            "vault_django_stack_tls_certificate",
+            issue(start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 4, 1, tzinfo=UTC))[0],
+            "django_stack_tls_certificate expired on 2025-04-01",
+        ),
     ],
 )
 def test_values_that_reach_yaml_sql_or_a_shell_must_be_plain(name: str, value: object,

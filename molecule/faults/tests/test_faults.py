@@ -720,10 +720,18 @@ def test_a_restore_cut_off_mid_load_holds_deploys_until_a_restore_finishes(host,
     posts_intact()
 
 
-def test_containers_come_back_after_a_daemon_restart_and_a_server_reboot(host):
-    host.run_expect([0], "systemctl restart docker")
-    posts_intact()
-    subprocess.run(["docker", "restart", name(host)], check=True, capture_output=True)
+def db_log(host):
+    db = host.check_output(f"docker compose {PROJECT} ps --all --quiet db")
+    return host.check_output(f"docker logs {db} 2>&1")
+
+
+def recoveries(host):
+    """How often the database's log says InnoDB recovered from an unclean stop."""
+    log = db_log(host).lower()
+    return log.count("crash recovery") + log.count("not shutdown normally")
+
+
+def wait_until_booted(host):
     deadline = time.monotonic() + 300  # generous: lanes beside it load the machine
     while host.run("systemctl is-system-running --wait").stdout.strip() not in {
         "running",
@@ -731,13 +739,69 @@ def test_containers_come_back_after_a_daemon_restart_and_a_server_reboot(host):
     }:
         assert time.monotonic() < deadline, "the server did not finish booting"
         time.sleep(2)
+
+
+def test_live_restore_keeps_the_containers_through_a_daemon_restart(host):
+    before = containers(host)
+    host.run_expect([0], "systemctl restart docker")
+    # The same containers, started when they were: dockerd restarted, they never stopped.
+    assert containers(host) == before
     posts_intact()
-    assert {s for s, _ in containers(host).values()} == {"db", "web"}
     record_fault(
-        "daemon restart, server reboot",
-        "systemctl restart docker; then the whole server restarted (docker restart of it)",
-        "(nothing to say: restart policy and live-restore)",
-        "both containers running again, the blog answers through the published port, posts intact",
+        "daemon restart",
+        "systemctl restart docker",
+        "(nothing to say: live-restore)",
+        "the same containers with the same start times (never stopped), posts intact",
+    )
+
+
+def test_a_power_cut_brings_back_every_committed_post(host):
+    title = "Committed just before the power cut"
+    manage(host, f"create_post --title '{title}' --body committed")
+    before, recovered = containers(host), recoveries(host)
+    # SIGKILL to the server's init: every process dies at once, nothing is shut down.
+    subprocess.run(["docker", "kill", name(host)], check=True, capture_output=True)
+    subprocess.run(["docker", "start", name(host)], check=True, capture_output=True)
+    wait_until_booted(host)
+    posts_intact()
+    assert title in fetch()[1]
+    after = containers(host)
+    assert set(after) == set(before)  # the same containers, by their restart policy
+    assert all(after[i][1] != before[i][1] for i in before)  # started again
+    assert recoveries(host) > recovered, db_log(host)[-2000:]
+    record_fault(
+        "power cut",
+        "a post written, then the server killed (SIGKILL to its init) and started again",
+        "(nothing to say: restart policy, InnoDB crash recovery)",
+        "both containers started again by their restart policy, InnoDB's crash recovery in "
+        "the database's log, the post written just before and every other post intact",
+    )
+
+
+def test_mysqld_killed_recovers_every_committed_post(host):
+    title = "Committed just before mysqld was killed"
+    manage(host, f"create_post --title '{title}' --body committed")
+    recovered = recoveries(host)
+    db = host.check_output(f"docker compose {PROJECT} ps --quiet db")
+    fmt = "'{{.RestartCount}} {{.State.Health.Status}}'"
+    restarts = host.check_output(f"docker inspect --format {fmt} {db}").split()[0]
+    host.run_expect([0], "pkill --signal KILL --exact mysqld")
+    deadline = time.monotonic() + 180
+    while host.check_output(f"docker inspect --format {fmt} {db}").split() != [
+        str(int(restarts) + 1),
+        "healthy",
+    ]:
+        assert time.monotonic() < deadline, "the database did not come back healthy"
+        time.sleep(2)
+    posts_intact()
+    assert title in fetch()[1]
+    assert recoveries(host) > recovered, db_log(host)[-2000:]
+    record_fault(
+        "mysqld killed -9",
+        "a post written, then kill -9 of mysqld on the server",
+        "(nothing to say: the restart policy restarts it, InnoDB recovers)",
+        "the same container restarted (restart count + 1), InnoDB's crash recovery in its log, "
+        "the post written just before and every other post intact",
     )
 
 
@@ -823,6 +887,55 @@ def test_an_interrupted_run_converges_when_run_again(host):
     posts_intact()
 
 
+def whole(host, dump):
+    """The dump is a whole gzip file whose last line is mysqldump's closing one."""
+    last = host.run(f"gzip --test {dump} && zcat {dump} | tail -n 1")
+    return last.rc == 0 and last.stdout.startswith("-- Dump completed")
+
+
+def test_a_backup_cut_off_mid_dump_leaves_no_dump_that_is_not_whole(host):
+    """The controller killed while mysqldump reads (held up by another session's lock on
+    the posts table, as a big table would): nothing is named a dump until it is whole."""
+    before = ours(host)
+    lock = "LOCK TABLES posts_post WRITE; SELECT SLEEP(600)"
+    host.run_expect(
+        [0],
+        f"docker compose {PROJECT} exec --detach -T db sh -c "
+        f"'MYSQL_PWD=$(cat /run/secrets/db_root_password) exec mysql --user=root blog"
+        f' --execute="{lock}"\'',
+    )
+    try:
+        status, transcript = interrupt(
+            host, BACKUP, {}, "Dump the database (mysqldump", "killed", delay=3
+        )
+        assert status == -signal.SIGKILL, transcript
+        time.sleep(2)
+        listed = dumps(host)
+        assert ours(host) == before, listed  # no new dump while it is being written
+        assert any(f.endswith(".partial") for f in listed), listed  # its partial file
+    finally:
+        host.run("pkill --full 'SLEEP.600.'")  # the lock's session ends
+    # What the cut-off run left goes on without it (its dump then completes and is named)
+    # or ends with its connection; either way, whatever is named a dump is whole.
+    deadline = time.monotonic() + 60
+    while any(f.endswith(".partial") for f in dumps(host)):
+        assert time.monotonic() < deadline, dumps(host)
+        time.sleep(1)
+    assert all(whole(host, f"{BACKUPS}/{f}") for f in ours(host)), ours(host)
+    again = run(BACKUP, host)
+    assert again.returncode == 0, failure_message(again.stdout)
+    assert whole(host, newest_dump(host))
+    record_fault(
+        "backup cut off mid-dump",
+        "playbooks/backup.yml's controller killed (SIGKILL to its process group) while "
+        "mysqldump waited on a table another session locked",
+        "(the run was killed)",
+        "no file named as a dump while it was written (only its .partial), every dump whole "
+        "(gzip test, mysqldump's closing line) after, the next backup taken",
+    )
+    posts_intact()
+
+
 def test_no_secret_appears_in_the_output_of_the_site_at_vv(host):
     state_dir = ROOT / ".lab"
     secrets = [
@@ -831,7 +944,7 @@ def test_no_secret_appears_in_the_output_of_the_site_at_vv(host):
     ]
     new_key = "a-new-django-secret-key-for-the-vv-test-0123456789"
     web_before = {i: v for i, v in containers(host).items() if v[0] == "web"}
-    out = run(SITE, host, {"vault_django_stack_secret_key": new_key}, args=("-vv",))
+    out = run(SITE, host, {"vault_django_stack_secret_key": new_key}, args=("-vvv", "--diff"))
     assert out.returncode == 0, failure_message(out.stdout)
     leaked = [i for i, s in enumerate([*secrets, new_key]) if s and s in out.stdout]
     assert leaked == []
@@ -841,11 +954,19 @@ def test_no_secret_appears_in_the_output_of_the_site_at_vv(host):
     shell = manage(host, 'shell -c "from django.conf import settings; print(settings.SECRET_KEY)"')
     assert shell.splitlines()[-1] == new_key  # after the shell's own "objects imported" line
     assert run(SITE, host).returncode == 0
+    # A run that fails on a secret: a database password the data was not created with.
+    wrong = "An0ther-Wrong-Passw0rd-for-the-vvv-test"
+    failed = run(APP, host, {"vault_django_stack_db_password": wrong}, args=("-vvv", "--diff"))
+    assert failed.returncode != 0
+    assert "refuses the configured password" in failure_message(failed.stdout)
+    leaked = [i for i, s in enumerate([*secrets, wrong]) if s and s in failed.stdout]
+    assert leaked == []
     record_fault(
         "secrets in output",
-        "site.yml at -vv, rotating the Django secret key",
+        "site.yml at -vvv with --diff, rotating the Django secret key; a deploy at -vvv with "
+        "--diff that fails on a wrong database password",
         "(censored items only)",
-        "none of the three secrets nor the new key appears in the output",
+        "none of the three secrets, the new key nor the wrong password appears in either output",
     )
 
 
