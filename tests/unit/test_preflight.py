@@ -230,6 +230,23 @@ def test_a_trusted_proxy_of_ones_own_needs_a_private_web_address() -> None:
     assert preflight("production", {**STRONG, **private}).returncode == 0
 
 
+def test_an_even_number_of_managers_is_refused(tmp_path: Path) -> None:
+    fourth = tmp_path / "fourth-manager.yml"
+    fourth.write_text("swarm_managers:\n  hosts:\n    swarm4.example.com:\n")
+    docker_hosts = tmp_path / "docker-hosts.yml"
+    docker_hosts.write_text("docker_hosts:\n  hosts:\n    swarm4.example.com:\n")
+    result = subprocess.run(
+        [str(PLAYBOOK), "-i", "inventory/swarm", "-i", str(fourth), "-i", str(docker_hosts),
+         "playbooks/preflight.yml", "--extra-vars", json.dumps(STRONG)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )  # fmt: skip
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "The swarm would have 4 managers" in output, output[-3000:]
+    assert "Nothing was changed" in output
+
+
 def test_the_swarm_example_passes_with_strong_secrets() -> None:
     result = preflight("swarm", STRONG)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -99,6 +99,12 @@ def service_versions(manager) -> dict[str, str]:
     }
 
 
+def web_env(manager) -> str:
+    return manager.check_output(
+        "docker service inspect --format '{{json .Spec.TaskTemplate.ContainerSpec.Env}}' blog_web"
+    )
+
+
 def web_image(manager) -> str:
     return manager.check_output(
         "docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' blog_web"
@@ -167,6 +173,35 @@ def test_the_stack_runs_as_the_inventory_says(manager):
         ("blog_db_password", "db_password"),
         ("blog_django_secret_key", "django_secret_key"),
     ]
+
+
+def test_the_stack_is_hardened_as_the_compose_stack_is(servers, manager):
+    network = json.loads(manager.check_output("docker network inspect blog-net"))[0]
+    assert network["Attachable"] is False
+    # Unencrypted as the lab's override asks (no ESP in this kernel); the stack file shows
+    # the option follows the setting.
+    assert "encrypted" not in (network["Options"] or {}), network["Options"]
+    # Only the stack's services join it: a container started by hand is refused.
+    joined = manager.run("docker run --rm --network blog-net busybox:latest true")
+    assert joined.rc != 0 and "attach" in joined.stderr.lower(), joined.stderr
+    for service in SERVICES:
+        limits = json.loads(
+            manager.check_output(
+                "docker service inspect --format '{{json .Spec.TaskTemplate.Resources.Limits}}' "
+                + service
+            )
+        )
+        assert limits.get("Pids") == 512, (service, limits)  # django_stack_pids_limit
+    # no-new-privileges from the daemons' default (docker_daemon_options), in every container.
+    seen = set()
+    for node, server in servers.items():
+        for cid in server.check_output(
+            "docker ps --quiet --filter label=com.docker.stack.namespace=blog"
+        ).split():
+            status = server.check_output(f"docker exec {cid} cat /proc/1/status")
+            assert "NoNewPrivs:\t1" in status, (node, cid)
+            seen.add(node)
+    assert seen == set(NODES)
 
 
 @dataclass
@@ -261,7 +296,7 @@ def web_nodes(manager) -> list[str]:
 
 
 def test_draining_a_node_moves_its_web_tasks_and_the_others_answer(manager):
-    drained = "swarm-3"  # a worker without the database's label
+    drained = "swarm-3"  # a node without the database's label
     with tempfile.TemporaryDirectory() as folder:
         extra = Path(folder) / "drain.yml"
         extra.write_text(
@@ -371,3 +406,64 @@ def test_a_deploy_over_an_unfinished_restore_is_refused_on_the_swarm(manager):
         assert service_versions(manager) == before
     finally:
         manager.run(f"rm -f {RECORD}")
+
+
+def db_container(servers) -> str:
+    return servers[MANAGER].check_output(
+        "docker ps --quiet --filter label=com.docker.swarm.service.name=blog_db"
+    )
+
+
+def migration_job(manager) -> str:
+    return manager.run("docker service ps --format '{{.CurrentState}}' blog_migrate").stdout.strip()
+
+
+def test_a_migration_still_running_at_its_timeout_is_left_to_finish(servers, manager):
+    # Another session holds django_migrations locked for writing: the job's `migrate`, which
+    # reads that table first, waits on it as it would on a long schema change.
+    title = "Kept through a long migration"
+    write_post(servers, title)
+    db = db_container(servers)
+    sql = "LOCK TABLES django_migrations WRITE; SELECT SLEEP(600)"
+    lock = (
+        'sh -c \'MYSQL_PWD="$(cat /run/secrets/db_root_password)" mysql --user=root blog'
+        f' --execute="{sql}"\''
+    )
+    servers[MANAGER].run_expect([0], f"docker exec --detach {db} {lock}")
+    change = {"django_stack_hsts_seconds": 60}  # a new stack file: the deploy migrates
+    short = {**change, "django_stack_health_timeout": 15, "django_stack_migration_timeout": 6}
+    before = web_image(manager), web_env(manager)
+    try:
+        run = ansible_playbook(APP, limit="all", extra_vars=short)
+        message = failure_message(run.stdout)
+        assert run.returncode != 0
+        assert "The migration job blog_migrate still runs after" in message, message
+        assert "is left running" in message
+        assert migration_job(manager).startswith("Running")
+        assert (web_image(manager), web_env(manager)) == before  # the old release serves
+        assert page_has(MANAGER, title)
+
+        # A deploy while it still runs waits for it, then stops without touching anything.
+        versions = service_versions(manager)
+        again = ansible_playbook(
+            APP, limit="all", extra_vars={**short, "django_stack_migration_timeout": 3}
+        )
+        message = failure_message(again.stdout)
+        assert again.returncode != 0
+        assert "of an earlier deploy still runs" in message, message
+        assert migration_job(manager).startswith("Running")
+        assert service_versions(manager) == versions
+    finally:
+        # The session's client ends, and with its connection the lock.
+        servers[MANAGER].run("pkill --full 'SLEEP.600.'")
+    # The lock released, the job finishes; the next deploy removes it and migrates again.
+    for _ in range(60):
+        if migration_job(manager).startswith("Complete"):
+            break
+        time.sleep(2)
+    assert migration_job(manager).startswith("Complete")
+    done = ansible_playbook(APP, limit="all", extra_vars=change)
+    assert done.returncode == 0, failure_message(done.stdout) or done.stdout[-3000:]
+    assert "DJANGO_HSTS_SECONDS=60" in web_env(manager)
+    assert migration_job(manager) == ""  # removed once it ended
+    assert page_has(MANAGER, title)

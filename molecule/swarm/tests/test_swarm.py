@@ -52,8 +52,8 @@ def test_every_node_is_ready_and_swarm_1_leads(manager):
     ).splitlines()
     assert sorted(rows) == [
         "swarm-1 Ready Active Leader",
-        "swarm-2 Ready Active ",
-        "swarm-3 Ready Active ",
+        "swarm-2 Ready Active Reachable",
+        "swarm-3 Ready Active Reachable",
     ]
 
 
@@ -139,12 +139,13 @@ def refused(manager, extra_vars=None, args=()):
     return failure_message(result.stdout)
 
 
-def test_an_even_number_of_managers_is_refused(manager):
+def test_a_node_in_both_groups_is_refused(manager):
+    # (An even number of managers is refused too: tests/unit/test_preflight.py.)
     with tempfile.TemporaryDirectory() as folder:
-        extra = Path(folder) / "two-managers.yml"
-        extra.write_text("swarm_managers:\n  hosts:\n    swarm-2:\n")
+        extra = Path(folder) / "also-a-worker.yml"
+        extra.write_text("swarm_workers:\n  hosts:\n    swarm-2:\n")
         said = refused(manager, args=("--inventory", str(extra)))
-    assert "would have 2 managers (swarm-1, swarm-2)" in said, said
+    assert "swarm-2 is in both swarm_managers and swarm_workers" in said, said
 
 
 def test_live_restore_on_a_swarm_node_is_refused(manager):
