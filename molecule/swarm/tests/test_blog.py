@@ -432,7 +432,7 @@ def test_a_migration_still_running_at_its_timeout_is_left_to_finish(servers, man
     servers[MANAGER].run_expect([0], f"docker exec --detach {db} {lock}")
     # A new stack file: the deploy migrates. No dump first: it would wait on the lock too.
     change = {"django_stack_hsts_seconds": 60, "django_stack_backup_before_deploy": False}
-    short = {**change, "django_stack_health_timeout": 15, "django_stack_migration_timeout": 6}
+    short = {**change, "django_stack_health_timeout": 60, "django_stack_migration_timeout": 6}
     before = web_image(manager), web_env(manager)
     try:
         run = ansible_playbook(APP, limit="all", extra_vars=short)
