@@ -178,8 +178,8 @@ def test_the_stack_runs_as_the_inventory_says(manager):
 def test_the_stack_is_hardened_as_the_compose_stack_is(servers, manager):
     network = json.loads(manager.check_output("docker network inspect blog-net"))[0]
     assert network["Attachable"] is False
-    # Unencrypted as the lab's override asks (no ESP in this kernel); the stack file shows
-    # the option follows the setting.
+    # Unencrypted as the lab's override asks (no ESP in this kernel); the encrypted side of
+    # the setting is tests/unit/test_stack_template.py's.
     assert "encrypted" not in (network["Options"] or {}), network["Options"]
     # Only the stack's services join it: a container started by hand is refused.
     joined = manager.run("docker run --rm --network blog-net busybox:latest true")
