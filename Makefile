@@ -151,7 +151,7 @@ app-venv: $(APP_VENV)/.installed
 # The blog's own tests run in a venv of their own: its pins are the app's, not the tooling's.
 $(APP_VENV)/.installed: app/requirements.txt app/requirements-dev.txt
 	python3 -m venv $(APP_VENV)
-	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -r app/requirements-dev.txt
+	$(APP_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r app/requirements-dev.txt
 	touch $@
 
 lab: venv host-deps

@@ -14,6 +14,7 @@ from . import (
     engine,
     images,
     proxy,
+    pylock,
     pypi,
     registry,
     resources,
@@ -54,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also install the compose set and the blog's requirements from it in containers",
     )
     index.add_argument("--force", action="store_true", help="download and index again")
+    lock = sub.add_parser(
+        "pip-lock", help="rewrite the hashed lock files' hashes from PyPI for their pins"
+    )
+    lock.add_argument("files", nargs="*", type=Path, help="lock files (default: all of them)")
     sub.add_parser("stack", help="registries, index and images the blog stack pulls")
     up = sub.add_parser("server-up", help="start a lab server (systemd in a container)")
     up.add_argument("name")
@@ -121,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 appimages.ensure_python_base()
                 pypi.verify(url)
             print(url)
+        elif args.command == "pip-lock":
+            for path in args.files or pypi.lock_files():
+                path.write_text(pylock.refresh(path.read_text()))
+                print(f"{path}: {len(pylock.parse(path.read_text()))} pins")
         elif args.command == "stack":
             engine.ensure_engine()
             images.ensure_servers(["bookworm"])

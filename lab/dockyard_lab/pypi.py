@@ -6,14 +6,17 @@ static PEP 503 "simple" index (links carry #sha256= fragments) from a labelled c
 
 - the blog's runtime requirements (app/requirements.txt, pinned with their dependencies),
   as wheels for CPython 3.11 on manylinux x86_64: what the blog image's build installs;
-- docker-compose 1.29.2 (Compose v1, the Debian 12 targets' compose), in the exact install
-  sequence of COMPOSE_STEPS with the pinned closure COMPOSE_CLOSURE.
+- docker-compose 1.29.2 (Compose v1, the Debian 12 targets' compose): the docker_compose
+  role's install steps (compose_steps(), read from its vars) and their lock files
+  (roles/docker_compose/files/compose-v1), whose pins for CPython 3.11 are COMPOSE_CLOSURE.
 
-Before an index is published the closure is proven complete on this machine: a throwaway
-virtualenv installs COMPOSE_STEPS from the downloaded files alone (--no-index) and must end
-up with exactly COMPOSE_CLOSURE; the blog's requirements must resolve from them as well.
-The index is rebuilt only when the requirement lists change (their digest is kept in
-.lab/pypi/.recipe). `verify()` then installs both sets from the served index in containers.
+Every requirement file is a hashed lock (dockyard_lab.pylock), and every downloaded file's
+sha256 must be one its lock lists. Before an index is published the closure is proven
+complete on this machine: a throwaway virtualenv installs compose_steps() from the downloaded
+files alone (--no-index --require-hashes) and must end up with exactly compose_closure(); the
+blog's requirements must resolve from them as well. The index is rebuilt only when a lock
+file changes (their digest is kept in .lab/pypi/.recipe). `verify()` then installs both sets
+from the served index in containers.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from . import LABEL
+from . import LABEL, pylock
 from .appimages import PYTHON_BASE
 from .images import BUILD_DIR, ServerRecipe
 from .run import LabError, log, run
@@ -75,64 +79,96 @@ WHEEL_TARGET = (
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2")
 
 
+COMPOSE_ROLE = PROJECT_ROOT / "roles" / "docker_compose"
+COMPOSE_LOCKS = COMPOSE_ROLE / "files" / "compose-v1"
+TARGET_PYTHON = "3.11"
+
+
 @dataclass(frozen=True)
 class InstallStep:
-    """One `pip install` of the compose sequence."""
+    """One `pip install` of the compose sequence: a lock file, with or without isolation."""
 
-    requirements: tuple[str, ...]
+    requirements: str
     build_isolation: bool = True
 
-    def pip_args(self) -> list[str]:
-        """The arguments after `pip`: install [--no-build-isolation] <requirements>."""
+    def pip_args(self, locks: str | Path = COMPOSE_LOCKS) -> list[str]:
+        """The arguments after `pip`: install --require-hashes [...] --requirement <lock>."""
         isolation = [] if self.build_isolation else ["--no-build-isolation"]
-        return ["install", *isolation, *self.requirements]
+        return [
+            "install",
+            "--require-hashes",
+            *isolation,
+            "--requirement",
+            f"{locks}/{self.requirements}",
+        ]
+
+    def pins(self, locks: Path = COMPOSE_LOCKS) -> list[pylock.Pin]:
+        return pylock.parse((locks / self.requirements).read_text())
 
 
-# docker-compose 1.29.2 on Python 3.11, into a virtualenv (Debian 12's python is externally
-# managed), in this order. PyYAML 5.4.1 is an sdist that does not build under Cython 3, so
-# Cython<3, wheel and setuptools<70 come first and PyYAML builds without isolation; docker 7
-# breaks compose 1.29.2 ("unexpected keyword argument 'ssl_version'"), hence docker<7 and
-# requests<2.32. Exact versions: the lab's index holds these and nothing else.
-COMPOSE_STEPS = (
-    InstallStep(("Cython==0.29.37", "wheel==0.48.0", "setuptools==69.5.1")),
-    InstallStep(("PyYAML==5.4.1",), build_isolation=False),
-    InstallStep(("docker-compose==1.29.2", "docker==6.1.3", "requests==2.31.0")),
-)
-# What those steps pull in (docker-compose requires docker[ssh], hence paramiko).
-COMPOSE_DEPENDENCIES = (
-    "attrs==26.1.0",
-    "bcrypt==5.0.0",
-    "certifi==2026.10.19.post1",
-    "cffi==2.1.1",
-    "charset-normalizer==3.5.3",
-    "cryptography==50.0.2",
-    "distro==1.9.0",
-    "dockerpty==0.4.1",
-    "docopt==0.6.2",
-    "idna==3.20",
-    "invoke==3.0.3",
-    "jsonschema==3.2.0",
-    "packaging==26.4",
-    "paramiko==5.1.0",
-    "pycparser==3.12",
-    "PyNaCl==1.6.2",
-    "pyrsistent==0.20.0",
-    "python-dotenv==0.21.1",
-    "six==1.17.0",
-    "texttable==1.7.2",
-    "urllib3==2.8.0",
-    "websocket-client==0.59.0",
-)
-COMPOSE_CLOSURE = tuple(
-    sorted(
-        {r for step in COMPOSE_STEPS for r in step.requirements} | set(COMPOSE_DEPENDENCIES),
-        key=str.lower,
+def role_steps(role: Path = COMPOSE_ROLE) -> tuple[InstallStep, ...]:
+    """The docker_compose role's pip steps (vars/main.yml), in order."""
+    import yaml  # the venv's: the lab's command line loads with the standard library only
+
+    steps = yaml.safe_load((role / "vars" / "main.yml").read_text())["__docker_compose_pip_steps"]
+    return tuple(
+        InstallStep(str(step["requirements"]), build_isolation=not step["no_build_isolation"])
+        for step in steps
     )
-)
-"""Every distribution a compose virtualenv holds (besides pip), pinned."""
+
+
+@cache
+def compose_steps() -> tuple[InstallStep, ...]:
+    """docker-compose 1.29.2 on Python 3.11 into a virtualenv (Debian 12's python is
+    externally managed), in the role's order; the lab's index holds these files only."""
+    return role_steps()
+
+
+@cache
+def compose_closure() -> tuple[str, ...]:
+    """Every distribution a compose virtualenv holds on CPython 3.11 (besides pip), pinned."""
+    pins = {
+        pin.requirement
+        for step in compose_steps()
+        for pin in step.pins()
+        if pin.applies(TARGET_PYTHON)
+    }
+    return tuple(sorted(pins, key=str.lower))
+
+
 COMPOSE_SDISTS = frozenset({"pyyaml", "docopt", "dockerpty"})
 """Projects of the closure served as source distributions: no cp311 wheel exists."""
 COMPOSE_VERSION = "1.29.2"
+
+
+def lock_hashes(texts: Iterable[str]) -> dict[str, set[str]]:
+    """The sha256 digests the lock files allow, by normalised project."""
+    allowed: dict[str, set[str]] = {}
+    for text in texts:
+        for pin in pylock.parse(text):
+            allowed.setdefault(normalize(pin.name), set()).update(pin.hashes)
+    return allowed
+
+
+def unlisted_files(packages: Path, allowed: dict[str, set[str]]) -> list[str]:
+    """The files in packages whose sha256 no lock file lists for their project."""
+    return sorted(
+        path.name
+        for path in packages.iterdir()
+        if sha256_of(path) not in allowed.get(project_of(path.name), set())
+    )
+
+
+def lock_files() -> list[Path]:
+    """Every hashed lock file of the project: the blog image's and the compose steps'."""
+    return [APP_REQUIREMENTS, APP_REQUIREMENTS.with_name("requirements-dev.txt")] + [
+        COMPOSE_LOCKS / step.requirements for step in compose_steps()
+    ]
+
+
+def lock_texts() -> list[str]:
+    """The texts of the locks the index serves: the blog's and the compose steps'."""
+    return [path.read_text() for path in lock_files() if path.name != "requirements-dev.txt"]
 
 
 def normalize(name: str) -> str:
@@ -164,25 +200,21 @@ def project_of(filename: str) -> str:
     raise LabError(f"not a distribution file: {filename}")
 
 
-def requirement_lines(text: str) -> list[str]:
-    """The requirement lines of a requirements file: comments and blank lines dropped."""
-    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
-    return [line for line in lines if line]
-
-
 def recipe_digest(
-    app_requirements: str,
-    compose_steps: Sequence[InstallStep] = COMPOSE_STEPS,
-    compose_closure: Sequence[str] = COMPOSE_CLOSURE,
+    locks: Sequence[str],
+    steps: Sequence[InstallStep] | None = None,
     target: Sequence[str] = WHEEL_TARGET,
 ) -> str:
-    """A digest of everything the index holds: it changes when any requirement does."""
+    """A digest of everything the index holds: any pin, marker or hash, not comments."""
+    pins = [
+        [[pin.requirement, pin.marker, list(pin.hashes)] for pin in pylock.parse(text)]
+        for text in locks
+    ]
     blob = json.dumps(
         {
             "format": INDEX_FORMAT,
-            "app": requirement_lines(app_requirements),
-            "steps": [[list(s.requirements), s.build_isolation] for s in compose_steps],
-            "closure": list(compose_closure),
+            "locks": pins,
+            "steps": [[s.requirements, s.build_isolation] for s in steps or compose_steps()],
             "target": list(target),
         },
         sort_keys=True,
@@ -272,8 +304,8 @@ def _download(packages: Path) -> None:
         "--requirement",
         str(APP_REQUIREMENTS),
     )
-    wheels = [r for r in COMPOSE_CLOSURE if normalize(split_pin(r)[0]) not in COMPOSE_SDISTS]
-    log(f"pypi: downloading the compose set ({len(COMPOSE_CLOSURE)} distributions)")
+    wheels = [r for r in compose_closure() if normalize(split_pin(r)[0]) not in COMPOSE_SDISTS]
+    log(f"pypi: downloading the compose set ({len(compose_closure())} distributions)")
     _pip(
         sys.executable,
         "download",
@@ -288,19 +320,24 @@ def _download(packages: Path) -> None:
 
 
 def _build_env(workdir: Path, packages: Path) -> Path:
-    """A throwaway virtualenv with COMPOSE_STEPS[0] installed from the downloaded files."""
+    """A throwaway virtualenv with compose_steps()[0] installed from the downloaded files."""
     venv = workdir / "venv"
     run([sys.executable, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
     _pip(
-        python, "--quiet", *COMPOSE_STEPS[0].pip_args(), "--no-index", "--find-links", str(packages)
+        python,
+        "--quiet",
+        *compose_steps()[0].pip_args(),
+        "--no-index",
+        "--find-links",
+        str(packages),
     )
     return python
 
 
 def _download_sdists(python: Path, packages: Path) -> None:
     """Fetch the sdists; PyYAML's metadata needs Cython<3, so no build isolation."""
-    sdists = [r for r in COMPOSE_CLOSURE if normalize(split_pin(r)[0]) in COMPOSE_SDISTS]
+    sdists = [r for r in compose_closure() if normalize(split_pin(r)[0]) in COMPOSE_SDISTS]
     _pip(
         python,
         "download",
@@ -315,18 +352,18 @@ def _download_sdists(python: Path, packages: Path) -> None:
 
 
 def _check_closure(python: Path, packages: Path) -> None:
-    """Install COMPOSE_STEPS from the files alone; the result must be COMPOSE_CLOSURE."""
+    """Install compose_steps() from the files alone; the result must be compose_closure()."""
     log("pypi: proving the compose set complete (install from the downloaded files only)")
-    for step in COMPOSE_STEPS[1:]:
+    for step in compose_steps()[1:]:
         _pip(python, "--quiet", *step.pip_args(), "--no-index", "--find-links", str(packages))
     frozen = _pip(python, "freeze", "--all").split()
     got = {normalize(n): v for n, v in map(split_pin, frozen) if normalize(n) != "pip"}
-    want = {normalize(n): v for n, v in map(split_pin, COMPOSE_CLOSURE)}
+    want = {normalize(n): v for n, v in map(split_pin, compose_closure())}
     if got != want:
         extra = sorted(f"{n}=={v}" for n, v in got.items() if want.get(n) != v)
         missing = sorted(f"{n}=={v}" for n, v in want.items() if got.get(n) != v)
         raise LabError(
-            f"COMPOSE_CLOSURE is out of date: installed but not listed {extra}, "
+            f"the compose locks are out of date: installed but not listed {extra}, "
             f"listed but not installed {missing}"
         )
     version = run([str(python.parent / "docker-compose"), "version", "--short"]).stdout.strip()
@@ -337,6 +374,7 @@ def _check_closure(python: Path, packages: Path) -> None:
         "--quiet",
         "install",
         "--dry-run",
+        "--require-hashes",
         "--no-index",
         "--find-links",
         str(packages),
@@ -361,7 +399,7 @@ def _publish(staging: Path, root: Path) -> None:
 def ensure_index(*, force: bool = False) -> bool:
     """Download and index both sets unless the index matches the requirements; True if built."""
     root = index_dir()
-    digest = recipe_digest(APP_REQUIREMENTS.read_text())
+    digest = recipe_digest(lock_texts())
     stamp = root / ".recipe"
     current = stamp.read_text().strip() if stamp.exists() else ""
     if not force and current == digest and (root / "simple" / "index.html").is_file():
@@ -380,6 +418,12 @@ def ensure_index(*, force: bool = False) -> bool:
         _download(packages)
         python = _build_env(staging, packages)
         _download_sdists(python, packages)
+        unlisted = unlisted_files(packages, lock_hashes(lock_texts()))
+        if unlisted:
+            raise LabError(
+                f"downloaded files whose sha256 no lock file lists: {unlisted} "
+                "(refresh the locks: python -m dockyard_lab pip-lock)"
+            )
         _check_closure(python, packages)
         for path in packages.iterdir():
             path.chmod(0o644)
@@ -423,13 +467,18 @@ def ensure_pypi(*, force: bool = False) -> str:
     return INDEX_URL
 
 
-def compose_script(index_url: str = INDEX_URL, venv: str = "/opt/compose") -> str:
-    """Shell commands that install COMPOSE_STEPS into venv from index_url (python3-venv)."""
+def compose_script(
+    index_url: str = INDEX_URL, venv: str = "/opt/compose", locks: str = "/srv/compose-v1"
+) -> str:
+    """Shell commands that install compose_steps() into venv from index_url (python3-venv).
+
+    The lock files are expected in the folder `locks`, as the role copies them.
+    """
     host = urllib.parse.urlsplit(index_url).hostname or ""
     pip = f"{venv}/bin/pip --disable-pip-version-check --no-input"
     source = f"--index-url {index_url} --trusted-host {host}"
     lines = ["set -eu", f"python3 -m venv {venv}"]
-    lines += [f"{pip} {' '.join(step.pip_args())} {source}" for step in COMPOSE_STEPS]
+    lines += [f"{pip} {' '.join(step.pip_args(locks))} {source}" for step in compose_steps()]
     return "\n".join(lines) + "\n"
 
 
@@ -458,7 +507,9 @@ def verify(index_url: str = INDEX_URL) -> None:
         + compose_script(index_url)
         + "/opt/compose/bin/docker-compose version\n"
     )
-    out = _run_throwaway(ServerRecipe("bookworm").tag, script)
+    out = _run_throwaway(
+        ServerRecipe("bookworm").tag, script, mounts=[f"{COMPOSE_LOCKS}:/srv/compose-v1:ro"]
+    )
     if f"docker-compose version {COMPOSE_VERSION}" not in out:
         raise LabError(f"docker-compose {COMPOSE_VERSION} did not install:\n{out[-2000:]}")
     log(f"pypi: verify: docker-compose {COMPOSE_VERSION} installed from {index_url}")
@@ -466,7 +517,8 @@ def verify(index_url: str = INDEX_URL) -> None:
     script = (
         "set -eu\npython3 -m venv /opt/venv\n"
         "/opt/venv/bin/pip --disable-pip-version-check --no-input install --quiet "
-        f"--index-url {index_url} --trusted-host {host} --requirement /tmp/requirements.txt\n"
+        f"--index-url {index_url} --trusted-host {host} --require-hashes "
+        "--requirement /tmp/requirements.txt\n"
         "/opt/venv/bin/python -c 'import django, gunicorn, whitenoise, pymysql, cryptography; "
         'print("django", django.get_version())\'\n'
     )

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from dockyard_lab import pypi
 from dockyard_lab.pypi import (
-    COMPOSE_CLOSURE,
     COMPOSE_SDISTS,
-    COMPOSE_STEPS,
     InstallStep,
+    compose_closure,
     compose_script,
+    compose_steps,
     index_pages,
     normalize,
     project_of,
@@ -139,31 +139,42 @@ def test_write_index_hashes_the_real_files(tmp_path: Path) -> None:
 
 
 def test_recipe_digest_is_stable_and_ignores_comments() -> None:
-    assert recipe_digest(APP) == recipe_digest(APP)
-    assert recipe_digest(APP) == recipe_digest(APP.replace("# a comment", "# another"))
-    assert recipe_digest(APP) == recipe_digest(APP + "\n\n")
+    assert recipe_digest([APP]) == recipe_digest([APP])
+    assert recipe_digest([APP]) == recipe_digest([APP.replace("# a comment", "# another")])
+    assert recipe_digest([APP]) == recipe_digest([APP + "\n\n"])
 
 
 def test_recipe_digest_changes_with_any_requirement() -> None:
-    base = recipe_digest(APP)
+    base = recipe_digest([APP])
     changed = [
-        recipe_digest(APP.replace("5.2.19", "5.2.20")),
-        recipe_digest(APP + "gunicorn==27.0.1\n"),
-        recipe_digest(APP, compose_closure=(*COMPOSE_CLOSURE, "extra==1.0")),
-        recipe_digest(APP, compose_steps=(*COMPOSE_STEPS[:1], InstallStep(("PyYAML==5.4.1",)))),
-        recipe_digest(APP, target=("--python-version", "3.12")),
+        recipe_digest([APP.replace("5.2.19", "5.2.20")]),
+        recipe_digest([APP + "gunicorn==27.0.1\n"]),
+        recipe_digest(
+            [APP.replace("asgiref==3.13.0", f"asgiref==3.13.0 --hash=sha256:{'a' * 64}")]
+        ),
+        recipe_digest([APP, "extra==1.0\n"]),
+        recipe_digest([APP], steps=(*compose_steps()[:1], InstallStep("other.txt"))),
+        recipe_digest([APP], target=("--python-version", "3.12")),
     ]
     assert base not in changed
     assert len(set(changed)) == len(changed)
 
 
+def test_the_role_steps_are_the_lab_steps() -> None:
+    assert [(s.requirements, s.build_isolation) for s in compose_steps()] == [
+        ("1-build-tools.txt", True),
+        ("2-pyyaml.txt", False),
+        ("3-compose.txt", False),
+    ]
+
+
 def test_compose_set_is_exactly_pinned_and_consistent() -> None:
-    pins = dict(map(split_pin, COMPOSE_CLOSURE))
+    pins = dict(map(split_pin, compose_closure()))
     names = {normalize(n) for n in pins}
-    assert len(names) == len(COMPOSE_CLOSURE), "one version per project"
-    for step in COMPOSE_STEPS:
-        for requirement in step.requirements:
-            assert requirement in COMPOSE_CLOSURE
+    assert len(names) == len(compose_closure()), "one version per project"
+    step_pins = [pin.requirement for step in compose_steps() for pin in step.pins()]
+    assert set(compose_closure()) <= set(step_pins)
+    assert "typing-extensions==4.16.0" not in compose_closure(), "Python < 3.11 only"
     assert names >= COMPOSE_SDISTS
     assert pins["docker-compose"] == pypi.COMPOSE_VERSION
     assert pins["docker"].startswith("6."), "docker 7 breaks compose 1.29.2"
@@ -171,20 +182,36 @@ def test_compose_set_is_exactly_pinned_and_consistent() -> None:
 
 
 def test_compose_script_runs_the_steps_in_order() -> None:
-    script = compose_script("http://pypi.example:8080/simple/", venv="/opt/c")
+    script = compose_script("http://pypi.example:8080/simple/", venv="/opt/c", locks="/srv/l")
     lines = script.splitlines()
     assert lines[:2] == ["set -eu", "python3 -m venv /opt/c"]
     installs = lines[2:]
-    assert len(installs) == len(COMPOSE_STEPS)
-    assert "Cython==0.29.37" in installs[0]
-    assert "install --no-build-isolation PyYAML==5.4.1" in installs[1]
-    assert "docker-compose==1.29.2" in installs[2]
-    assert "--no-build-isolation" not in installs[0] + installs[2]
+    assert len(installs) == len(compose_steps())
+    assert "--requirement /srv/l/1-build-tools.txt" in installs[0]
+    assert "--no-build-isolation --requirement /srv/l/2-pyyaml.txt" in installs[1]
+    assert "--no-build-isolation --requirement /srv/l/3-compose.txt" in installs[2]
+    assert "--no-build-isolation" not in installs[0]
     for line in installs:
-        assert line.startswith("/opt/c/bin/pip ")
+        assert line.startswith("/opt/c/bin/pip --disable-pip-version-check --no-input install ")
+        assert " --require-hashes " in line
         assert line.endswith(
             "--index-url http://pypi.example:8080/simple/ --trusted-host pypi.example"
         )
+
+
+def test_unlisted_files_are_those_no_lock_hashes(tmp_path: Path) -> None:
+    (tmp_path / "six-1.17.0-py2.py3-none-any.whl").write_bytes(b"six")
+    (tmp_path / "docopt-0.6.2.tar.gz").write_bytes(b"docopt")
+    six = hashlib.sha256(b"six").hexdigest()
+    other = hashlib.sha256(b"another file").hexdigest()
+    allowed = pypi.lock_hashes(
+        [f"six==1.17.0 --hash=sha256:{six}\ndocopt==0.6.2 --hash=sha256:{other}\n"]
+    )
+    assert pypi.unlisted_files(tmp_path, allowed) == ["docopt-0.6.2.tar.gz"]
+    assert pypi.unlisted_files(tmp_path, {}) == [
+        "docopt-0.6.2.tar.gz",
+        "six-1.17.0-py2.py3-none-any.whl",
+    ]
 
 
 def test_index_url_names_the_service() -> None:
