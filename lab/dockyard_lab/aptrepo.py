@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import shutil
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .images import SUITES
@@ -221,6 +222,13 @@ def build_docker_named(suite: str, pool: Path) -> None:
         shutil.rmtree(tree)
 
 
+def sign_release(dist: Path) -> None:
+    """InRelease and Release.gpg for dist/Release, signed with the lab key."""
+    release = str(dist / "Release")
+    _gpg("--yes", "--clearsign", "--output", str(dist / "InRelease"), release)
+    _gpg("--yes", "--armor", "--detach-sign", "--output", str(dist / "Release.gpg"), release)
+
+
 def index(suite: str) -> None:
     """Write Packages, Release, InRelease and Release.gpg for one suite."""
     if shutil.which("apt-ftparchive") is None:
@@ -246,15 +254,30 @@ def index(suite: str) -> None:
         )
     ]
     (dist / "Release").write_text(run(["apt-ftparchive", *opts, "release", str(dist)]).stdout)
-    _gpg("--yes", "--clearsign", "--output", str(dist / "InRelease"), str(dist / "Release"))
-    _gpg(
-        "--yes",
-        "--armor",
-        "--detach-sign",
-        "--output",
-        str(dist / "Release.gpg"),
-        str(dist / "Release"),
+    sign_release(dist)
+
+
+def redated_release(release: str, date: datetime) -> str:
+    """The Release text with its Date set to `date` (as apt-ftparchive writes it, UTC)."""
+    stamp = date.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    lines = [line for line in release.splitlines() if not line.startswith("Valid-Until:")]
+    if not any(line.startswith("Date:") for line in lines):
+        raise LabError("a Release file without a Date line")
+    return (
+        "\n".join(f"Date: {stamp}" if line.startswith("Date:") else line for line in lines) + "\n"
     )
+
+
+def write_redated_copy(suite: str, dest: Path, shift: timedelta) -> None:
+    """The suite's index (not its packages) dated now + shift, signed with the lab key, and
+    the key as dest/gpg: the repository as a server whose clock is `shift` behind sees it."""
+    source = repo_dir() / "dists" / suite
+    dist = dest / "dists" / suite
+    shutil.copytree(source / COMPONENT, dist / COMPONENT)
+    release = redated_release((source / "Release").read_text(), datetime.now(UTC) + shift)
+    (dist / "Release").write_text(release)
+    sign_release(dist)
+    shutil.copy(repo_dir() / "gpg", dest / "gpg")
 
 
 def ensure_aptrepo(suites: Iterable[str] = ("bookworm", "trixie")) -> str:

@@ -75,11 +75,36 @@ def test_summary_reads_name_ports_volumes_and_compose_labels() -> None:
         "health": "",
         "image": "some/image:1",
         "image_id": "sha256:" + hashlib.sha256(b"some/image:1").hexdigest(),
+        "started": "",
         "project": "tutorial",
         "service": "django",
+        "oneoff": False,
         "ports": [8000],
         "volumes": ["tutorial_mysql-data"],
     }
+
+
+def test_a_migrations_one_off_container_is_reported_apart_from_its_service() -> None:
+    # `compose run web ...` (the migrations) labels its container with the web service and
+    # oneoff=True: left running by a cut-off run, it is neither the web service's container
+    # nor a reason to call web running or ready.
+    labels = {"com.docker.compose.project": "blog", "com.docker.compose.service": "web"}
+    run = inspected("blog-web-run-0a1b2c", labels={**labels, "com.docker.compose.oneoff": "True"})
+    run["State"]["StartedAt"] = "2026-12-04T03:00:00.5Z"
+    exited = inspected(
+        "blog_web_run_1", running=False, labels={**labels, "com.docker.compose.oneoff": "True"}
+    )
+    db = inspected(
+        "blog-db-1", health="healthy", labels={**labels, "com.docker.compose.service": "db"}
+    )
+    state = sort(run, exited, db)
+    assert state["oneoff"] == [
+        {"name": "blog-web-run-0a1b2c", "running": True, "started": "2026-12-04T03:00:00.5Z"},
+        {"name": "blog_web_run_1", "running": False, "started": ""},
+    ]
+    assert state["running"] == ["db"] and state["ready"] == ["db"]
+    assert "blog-web-run-0a1b2c" in state["ours"], "still the project's: never in the way"
+    assert sort(db)["oneoff"] == []
 
 
 def test_summary_of_a_container_without_labels_ports_or_mounts() -> None:
@@ -151,6 +176,7 @@ def test_unrelated_containers_are_left_out() -> None:
         "db_image_id": "",
         "ready": [],
         "running": [],
+        "oneoff": [],
         "publishing": [],
         "retire": [],
         "retire_db": "",
@@ -182,6 +208,8 @@ elif args[:1] == ["inspect"]:
                        "Mounts": [{"Type": "volume", "Name": "mysql-data"}]}]))
 elif args[:2] == ["volume", "inspect"]:
     print(json.dumps([{"Labels": None}]))
+elif args[:1] == ["info"]:
+    print(%(root)r)
 elif args[:1] == ["version"]:
     if "API" not in " ".join(args):
         sys.exit(2)
@@ -196,11 +224,12 @@ def run_main(
     capsys: pytest.CaptureFixture[str],
     api: str,
     version_status: int = 0,
+    root: str = "/nowhere/docker",
 ) -> dict[str, Any]:
     import docker_state
 
     fake = tmp_path / "docker"
-    fake.write_text(FAKE_DOCKER % {"api": api, "version_status": version_status})
+    fake.write_text(FAKE_DOCKER % {"api": api, "version_status": version_status, "root": root})
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     assert docker_state.main(["--project", "blog", "--volume", "mysql-data", "--port", "8000"]) == 0
@@ -215,6 +244,20 @@ def test_main_reports_the_engine_api_version_beside_the_containers(
     assert state["engine_api"] == "1.45"
     assert state["ours"] == ["blog-db-1"]
     assert state["volume"] == {"name": "mysql-data", "exists": True, "project": ""}
+
+
+def test_main_reports_the_engines_data_root_and_the_space_left_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    stats = os.statvfs(tmp_path)
+    state = run_main(tmp_path, monkeypatch, capsys, "1.45", root=str(tmp_path))
+    assert state["docker_root"]["path"] == str(tmp_path)
+    expected = stats.f_bavail * stats.f_frsize // (1024 * 1024)
+    assert abs(state["docker_root"]["free_mb"] - expected) <= 64, "read from that file system"
+    unreadable = run_main(tmp_path, monkeypatch, capsys, "1.45", root="/nowhere/docker")
+    assert unreadable["docker_root"] == {"path": "/nowhere/docker", "free_mb": -1}
 
 
 def test_main_reports_no_api_version_when_docker_version_fails(
@@ -292,7 +335,7 @@ def test_main_reports_the_unfinished_restore(
     import docker_state
 
     fake = tmp_path / "docker"
-    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0})
+    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""})
     fake.chmod(0o755)
     record = tmp_path / "restore-unfinished.json"
     record.write_text('{"dump": "d", "before": "b", "started": "t"}')
@@ -320,7 +363,7 @@ def test_main_names_the_id_the_database_images_reference_has_now(
 
     fake = tmp_path / "docker"
     fake.write_text(
-        FAKE_DOCKER % {"api": "1.45", "version_status": 0}
+        FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""}
         + 'elif args[:2] == ["image", "inspect"] and args[-1] == "mysql:9.7":\n'
         + '    print("sha256:feed")\n'
         + 'elif args[:2] == ["image", "inspect"]:\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,26 @@ def test_debian_packages_are_renamed_and_thin_ones_depend_on_debians(tmp_path: P
                               check=True, capture_output=True, text=True).stdout  # fmt: skip
     assert "./usr/bin/docker.io" in contents, "the renamed package keeps Debian's files"
     assert not list(pool.parent.glob(".build-*")), "the build trees are cleaned up"
+
+
+RELEASE = """Architectures: amd64
+Codename: bookworm
+Date: Fri, 04 Dec 2026 02:31:43 +0000
+Valid-Until: Fri, 11 Dec 2026 02:31:43 +0000
+Origin: dockyard-lab
+SHA256:
+ aaaa 8294 stable/binary-amd64/Packages
+"""
+
+
+def test_a_redated_release_keeps_its_checksums_and_drops_valid_until() -> None:
+    text = aptrepo.redated_release(RELEASE, datetime(2026, 12, 5, 9, 8, 7, tzinfo=UTC))
+    assert "Date: Sat, 05 Dec 2026 09:08:07 +0000" in text.splitlines()
+    assert "Valid-Until" not in text
+    assert " aaaa 8294 stable/binary-amd64/Packages" in text.splitlines()
+    assert len(text.splitlines()) == len(RELEASE.splitlines()) - 1
+
+
+def test_a_release_without_a_date_is_refused() -> None:
+    with pytest.raises(aptrepo.LabError, match="without a Date"):
+        aptrepo.redated_release("Origin: x\n", datetime.now(UTC))

@@ -1,9 +1,18 @@
 """The engine role's promises, checked on each converged lab server."""
 
 import json
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from lab_testing import ansible_playbook, host_file_digest
+from dockyard_lab import aptrepo, services
+from lab_testing import ansible_playbook, failure_message, host_file_digest, record_fault
+
+ROOT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
 
 
 def test_engine_is_active_and_enabled(host):
@@ -114,3 +123,51 @@ def test_bad_argument_is_refused_by_the_spec(host):
     )
     assert result.returncode != 0
     assert "docker_engine_source" in result.stdout and "snap" in result.stdout
+
+
+FUTURE_REPO = "dockyard-lab-future-aptrepo"
+
+
+def test_a_server_whose_clock_is_behind_is_told_so_and_keeps_its_engine(host):
+    if host.backend.get_hostname() != "engine-bookworm-ce":
+        pytest.skip("the docker-ce source on Debian 12")
+    # The lab's repository as a server whose clock is a day behind sees it: its index dated
+    # a day ahead, signed with the same key.
+    dest = Path(tempfile.mkdtemp(prefix="future-aptrepo-", dir=ROOT / ".lab" / "build"))
+    aptrepo.write_redated_copy("bookworm", dest, timedelta(days=1))
+    dest.chmod(0o755)
+    version = "dpkg-query --show --showformat '${Version}' docker.io"
+    before = host.check_output(version)
+    try:
+        services.ensure_service(
+            FUTURE_REPO,
+            ["python3", "-m", "http.server", "80", "--directory", "/srv/repo"],
+            mounts=[f"{dest}:/srv/repo:ro"],
+        )
+        services.wait_http(f"http://{services.container_ip(FUTURE_REPO)}/gpg")
+        result = ansible_playbook(
+            "converge.yml",
+            limit="engine-bookworm-ce",
+            extra_vars={"docker_engine_repo_url": f"http://{FUTURE_REPO}"},
+        )
+    finally:
+        subprocess.run(["docker", "rm", "--force", FUTURE_REPO], check=False, capture_output=True)
+        shutil.rmtree(dest)
+    assert result.returncode != 0
+    said = failure_message(result.stdout)
+    assert "not valid yet: the clock of this server is behind" in said, said
+    assert "Nothing was installed" in said and "timedatectl set-ntp true" in said
+    assert host.service("docker").is_running
+    assert host.check_output(version) == before
+    # The repository as the scenario names it again: the source file put back, converged.
+    again = ansible_playbook("converge.yml", limit="engine-bookworm-ce")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert FUTURE_REPO not in host.file("/etc/apt/sources.list.d/docker.sources").content_string
+    record_fault(
+        "host clock behind",
+        "the docker-ce repository served with its index dated a day ahead (signed with the "
+        "same key: what a server whose clock is a day behind sees), then the lab's again",
+        said,
+        "the engine package unchanged and the daemon running; the next run against the "
+        "repository as configured converges",
+    )

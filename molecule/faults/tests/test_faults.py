@@ -360,6 +360,58 @@ def test_too_little_disk_refuses_the_backup_and_stops_the_deploy(host):
     posts_intact()
 
 
+def test_too_little_room_for_docker_refuses_a_deploy_and_a_restore_before_any_change(host):
+    # The deploy: the lab cannot fill the engine's disk (the host's), so the bound is set
+    # above what is free there; the check reads the same number either way.
+    before = state(host)
+    deploy = run(
+        APP,
+        host,
+        {"django_stack_time_zone": "Europe/Paris", "django_stack_docker_min_free_mb": 10**8},
+    )
+    said = failure_message(deploy.stdout)
+    assert deploy.returncode != 0
+    assert "Not enough free disk for Docker" in said and "MiB free in /var/lib/docker" in said, said
+    assert "Nothing was changed" in said
+    assert state(host) == before
+    # The restore: a 1 MiB file system where the database's volume lives, as the host sees
+    # it (the running database keeps its own mount of the volume).
+    mountpoint = host.check_output("docker volume inspect --format '{{.Mountpoint}}' mysql-data")
+    host.run_expect([0], f"mount -t tmpfs -o size=1m dockyard-small {mountpoint}")
+    try:
+        restore = run(RESTORE, host)
+        said_restore = failure_message(restore.stdout)
+        assert restore.returncode != 0
+        assert "Not enough free disk to load" in said_restore, said_restore
+        assert "the load needs about" in said_restore and "Nothing was changed" in said_restore
+    finally:
+        host.run(f"umount {mountpoint}")
+    after = state(host)
+    assert {k: after[k] for k in ("compose", "secrets", "containers")} == {
+        k: before[k] for k in ("compose", "secrets", "containers")
+    }
+    assert set(before["dumps"]) <= set(after["dumps"]), "no dump removed"
+    assert not host.file("/opt/blog/restore-unfinished.json").exists
+    posts_intact()
+    assert run(APP, host).returncode == 0
+    record_fault(
+        "engine's disk too small for a deploy",
+        "a deploy changing TZ with django_stack_docker_min_free_mb above the MiB free on the "
+        "engine's data root (the lab cannot fill the host's disk)",
+        said,
+        "compose file, secrets, containers and dumps unchanged; posts intact",
+    )
+    record_fault(
+        "engine's disk too small for a restore",
+        "a 1 MiB file system mounted where the database's volume lives (as the host sees it); "
+        "restore.yml of the latest dump",
+        said_restore,
+        "nothing dropped (no restore record), the same containers running, no dump removed "
+        "(the restore's own dump of the current database taken first); posts intact",
+    )
+    posts_intact()
+
+
 def test_port_taken_is_refused_before_any_change(host):
     host.run("systemd-run --unit dockyard-squatter python3 -m http.server 8099")
     try:
@@ -524,6 +576,64 @@ def test_a_database_image_changed_under_its_tag_is_dumped_before_it_runs(host):
     posts_intact()
 
 
+KEPT_DB_TAG = "dockyard-test/db-kept:1"
+
+
+def test_a_registry_that_does_not_answer_or_lacks_the_digest_stops_before_any_change(host):
+    ref = host.check_output(f"docker inspect --format '{{{{.Config.Image}}}}' {db_container(host)}")
+    registry = ref.split("/")[0]
+    original = image_id(host, ref)
+    # The tag is no longer on the server (the image stays, under another tag): the deploy
+    # must pull it. The registry's name then points where nothing listens.
+    host.run_expect([0], f"docker tag {ref} {KEPT_DB_TAG} && docker rmi {ref}")
+    host.run_expect([0], "cp /etc/hosts /root/hosts.saved")
+    try:
+        host.run_expect([0], f"echo '127.0.0.1 {registry.split(':')[0]}' >> /etc/hosts")
+        before = state(host)
+        down = run(APP, host)
+        said = failure_message(down.stdout)
+        assert down.returncode != 0
+        assert f"Could not pull the database image {ref} from {registry}" in said, said
+        assert "connection refused" in said.lower() and "Nothing was changed" in said, said
+        assert state(host) == before
+    finally:
+        host.run_expect([0], "cat /root/hosts.saved > /etc/hosts")
+    # The registry back, the same image pinned by a digest it does not hold: what a mirror
+    # serving other content under the tag looks like to a digest-pinned deploy.
+    pinned = f"{ref}@sha256:{'0' * 64}"
+    before = state(host)
+    other = run(APP, host, {"django_stack_db_image": pinned})
+    said_digest = failure_message(other.stdout)
+    assert other.returncode != 0
+    assert f"Could not pull the database image {pinned} from {registry}" in said_digest
+    assert "this digest" in said_digest and "Nothing was changed" in said_digest
+    assert state(host) == before
+    # The tag pulled again is the same image: no dump, no container replaced.
+    back = run(APP, host)
+    assert back.returncode == 0, failure_message(back.stdout) or back.stdout[-3000:]
+    assert image_id(host, ref) == original
+    assert state(host) == before
+    host.run(f"docker rmi {KEPT_DB_TAG}")
+    posts_intact()
+    record_fault(
+        "registry down during a pull",
+        "the database image's tag removed from the server (a new tag to pull) and the "
+        "registry's name pointed where nothing listens; a deploy",
+        said,
+        "compose file, secrets, containers (ids, start times) and dumps unchanged; the "
+        "registry back, the deploy pulls the same image and replaces nothing",
+    )
+    record_fault(
+        "a mirror serving another digest for the tag",
+        "django_stack_db_image pinned as tag@sha256:<a digest the registry does not hold> "
+        "(a tag's digest the mirror no longer serves); a deploy",
+        said_digest,
+        "compose file, secrets, containers and dumps unchanged; without a digest, another "
+        "image under the tag is dumped before it runs (row 'database image changed under "
+        "its tag')",
+    )
+
+
 def test_database_that_refuses_the_blogs_login_gets_no_migration(host):
     # Healthy to its healthcheck (root's ping answers), but the blog's own login is refused.
     user = host.check_output(f"docker compose {PROJECT} exec -T db printenv MYSQL_USER")
@@ -551,14 +661,21 @@ def test_database_that_refuses_the_blogs_login_gets_no_migration(host):
     posts_intact()
 
 
-def source_with_migration(operations):
-    """A copy of app/ with a migration 0099 of the given operations (Python source)."""
+SLOW_MIGRATION_SECONDS = 60
+
+
+def source_with_migration(operations, migration="0099_extra"):
+    """A copy of app/ with a migration (0099 by default) of the given operations (Python
+    source)."""
     source = Path(tempfile.mkdtemp()) / "app"
     shutil.copytree(ROOT / "app", source, ignore=shutil.ignore_patterns("__pycache__"))
-    (source / "posts" / "migrations" / "0099_extra.py").write_text(
+    (source / "posts" / "migrations" / f"{migration}.py").write_text(
+        "import time\n\n"
         "from django.db import migrations, models\n\n\n"
         "def fail(apps, schema_editor):\n"
         "    raise RuntimeError('this migration is broken on purpose')\n\n\n"
+        "def slow(apps, schema_editor):\n"
+        f"    time.sleep({SLOW_MIGRATION_SECONDS})\n\n\n"
         "class Migration(migrations.Migration):\n"
         "    dependencies = [('posts', '0001_initial')]\n"
         f"    operations = [{operations}]\n"
@@ -885,6 +1002,47 @@ def test_an_interrupted_run_converges_when_run_again(host):
         "one db and one web container, TZ applied, posts intact",
     )
     posts_intact()
+
+
+ONEOFF = (
+    "--filter label=com.docker.compose.project=blog --filter label=com.docker.compose.oneoff=True"
+)
+
+
+def test_a_run_cut_off_mid_migration_leaves_it_to_finish_and_the_next_waits(host):
+    # A migration that creates a table and then works for a minute: the run is killed (its
+    # controller and connections gone) while it works. A second migration started beside it
+    # would find 0099 unrecorded and create the table again ("already exists").
+    slow = CREATE_EXTRA.replace("'Extra'", "'Slow'") + ", migrations.RunPython(slow)"
+    marker = "Wait for the database to accept the blog's login, then apply the migrations"
+    source = source_with_migration(slow, "0098_slow")
+    try:
+        extra = {"django_stack_build_context": str(source)}
+        status, transcript = interrupt(host, APP, extra, marker, "killed", delay=10)
+        assert status == -signal.SIGKILL, transcript
+        leftover = host.check_output(f"docker ps --quiet {ONEOFF}").split()
+        assert len(leftover) == 1, "the cut-off run's migration still runs"
+        again = run(APP, host, extra)
+    finally:
+        shutil.rmtree(source.parent)
+    assert again.returncode == 0, failure_message(again.stdout) or again.stdout[-3000:]
+    waited = "django_stack : Wait for a migration an earlier run left running to end"
+    assert task_result(again.stdout, waited, name(host)) == "ok", again.stdout[-3000:]
+    assert host.check_output(f"docker ps --all --quiet {ONEOFF}") == "", "its container removed"
+    applied = manage(host, "showmigrations posts")
+    assert "[X] 0098_slow" in applied, applied
+    posts_intact()
+    assert run(APP, host).returncode == 0  # back to the project's own source
+    posts_intact()
+    record_fault(
+        "interrupted during a migration",
+        f"a deploy whose new migration creates a table and then works {SLOW_MIGRATION_SECONDS} s, "
+        "killed (SIGKILL to ansible-playbook's process group) while it migrates; the same "
+        "deploy again at once",
+        "(the second run waited for the first run's migration, then found nothing to apply)",
+        "the cut-off migration ran to its end (applied once, no 'table already exists'); "
+        "its container removed; the new web container serves; posts intact",
+    )
 
 
 def whole(host, dump):

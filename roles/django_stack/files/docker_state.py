@@ -9,10 +9,13 @@ CLI alone) and sorts every container into:
   ours      the project's own (its compose label, or its swarm stack's),
   retire    named for retirement (by name, or by its Compose project),
   blocking  anything else that publishes one of the blog's ports or mounts the database volume,
-names the project's running database container (Compose's service db) and the services
+names the project's running database container (Compose's service db), the one-off
+containers of the project (`compose run`: the migrations) that an earlier run left, and the
+services
 whose containers all run healthy (or run, having no health check), and says whether the
 volume exists and which Compose project (or swarm stack), if any, created it, and which
-Engine API version the daemon speaks (the compose file's health checks depend on it).
+Engine API version the daemon speaks (the compose file's health checks depend on it), and
+the engine's data root with the MiB free there (pulls, builds and the database grow there).
 With --db-image, the id of the image that reference names on the host now, beside the id of
 the image the project's database container runs: a deploy that would replace the database
 with another image dumps first.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -33,6 +37,8 @@ from typing import Any
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+# Compose v1 and v2 mark the containers of `compose run` so.
+ONEOFF_LABEL = "com.docker.compose.oneoff"
 # What `docker stack deploy` puts on a stack's containers and volumes (the swarm topology).
 STACK_LABEL = "com.docker.stack.namespace"
 
@@ -76,8 +82,10 @@ def summary(inspected: dict[str, Any]) -> dict[str, Any]:
         "image": (inspected.get("Config") or {}).get("Image", ""),
         # The image it runs, by id: what a tag now names may be another.
         "image_id": str(inspected.get("Image", "")),
+        "started": str((inspected.get("State") or {}).get("StartedAt", "")),
         "project": project_of(labels),
         "service": labels.get(SERVICE_LABEL, ""),
+        "oneoff": labels.get(ONEOFF_LABEL, "").lower() == "true",
         "ports": ports,
         "volumes": volumes,
     }
@@ -109,12 +117,15 @@ def classify(
         elif holds:
             blocking.append({**container, "holds": holds})
     database = [c["name"] for c in retire if volume in c["volumes"]]
-    running_db = [c["id"] for c in ours if c["running"] and c["service"] == "db"]
-    db_images = [c["image_id"] for c in ours if c["service"] == "db" and c["image_id"]]
-    services = {c["service"] for c in ours if c["service"]}
+    # One-off containers (a migration's `compose run`) are not their service's containers.
+    oneoff = [c for c in ours if c.get("oneoff")]
+    ours_services = [c for c in ours if not c.get("oneoff")]
+    running_db = [c["id"] for c in ours_services if c["running"] and c["service"] == "db"]
+    db_images = [c["image_id"] for c in ours_services if c["service"] == "db" and c["image_id"]]
+    services = {c["service"] for c in ours_services if c["service"]}
     unready = {
         c["service"]
-        for c in ours
+        for c in ours_services
         if c["service"] and not (c["running"] and c["health"] in ("healthy", ""))
     }
     return {
@@ -126,7 +137,13 @@ def classify(
         # Compose services of the project whose every container runs, healthy or unchecked.
         "ready": sorted(services - unready),
         # Compose services of the project with a running container.
-        "running": sorted({c["service"] for c in ours if c["service"] and c["running"]}),
+        "running": sorted({c["service"] for c in ours_services if c["service"] and c["running"]}),
+        # The project's one-off containers (`compose run`) left by an earlier run: a
+        # migration still running, or one whose run was cut off before it removed it.
+        "oneoff": [
+            {"name": c["name"], "running": c["running"], "started": c.get("started", "")}
+            for c in oneoff
+        ],
         # Every running container that publishes one of the ports, whoever's it is.
         "publishing": [
             c["name"] for c in containers if c["running"] and set(ports) & set(c["ports"])
@@ -144,6 +161,22 @@ def volume_facts(volume: str) -> dict[str, Any]:
         return {"name": volume, "exists": False, "project": ""}
     labels = (json.loads(found.stdout)[0].get("Labels")) or {}
     return {"name": volume, "exists": True, "project": project_of(labels)}
+
+
+def free_mb(path: str) -> int:
+    """MiB free to root on the file system holding path; -1 when it cannot be read."""
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return -1
+    return stats.f_bavail * stats.f_frsize // (1024 * 1024)
+
+
+def docker_root() -> dict[str, Any]:
+    """The engine's data root (images, containers, local volumes) and the space left on it."""
+    info = docker("info", "--format", "{{.DockerRootDir}}")
+    path = info.stdout.strip() if info.returncode == 0 else ""
+    return {"path": path, "free_mb": free_mb(path) if path else -1}
 
 
 def restore_record(path: str) -> dict[str, Any]:
@@ -220,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             **state,
             "volume": volume_facts(args.volume),
             "engine_api": api.stdout.strip() if api.returncode == 0 else "",
+            "docker_root": docker_root(),
             # The id of the image --db-image names here now, "" when it is not here.
             "db_image_wanted": wanted.stdout.strip() if wanted and wanted.returncode == 0 else "",
             "restore_unfinished": unfinished,
