@@ -444,10 +444,11 @@ def test_a_migration_still_running_at_its_timeout_is_left_to_finish(servers, man
         assert (web_image(manager), web_env(manager)) == before  # the old release serves
         assert page_has(MANAGER, title)
 
-        # A deploy while it still runs waits for it, then stops without touching anything.
+        # A deploy while it still runs waits for it (several tries: 7 s, every 3 s), then
+        # stops without touching anything.
         versions = service_versions(manager)
         again = ansible_playbook(
-            APP, limit="all", extra_vars={**short, "django_stack_migration_timeout": 3}
+            APP, limit="all", extra_vars={**short, "django_stack_migration_timeout": 7}
         )
         message = failure_message(again.stdout)
         assert again.returncode != 0
