@@ -1,20 +1,12 @@
-"""django_stack's port check: who listens on a port, read from /proc."""
+"""docker_host: who listens on a port, read from /proc (django_stack's port check)."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "roles/django_stack/files/port_owner.py"
-sys.path.insert(0, str(SCRIPT.parent))
-
-from port_owner import listening_inodes, owners  # noqa: E402
+from docker_host import listeners, listening_inodes, owners
 
 
 @pytest.fixture
@@ -43,19 +35,13 @@ def test_a_connected_but_not_listening_socket_is_not_an_owner(listener: socket.s
         assert listening_inodes(client.getsockname()[1]) == {}
 
 
-def test_the_script_prints_json_for_the_role(listener: socket.socket) -> None:
+def test_every_port_asked_is_listed_by_port_then_pid(listener: socket.socket) -> None:
     port = listener.getsockname()[1]
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
         second = other.getsockname()[1]
-        out = subprocess.run(
-            [sys.executable, str(SCRIPT), str(second), str(port), "1"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    found = json.loads(out.stdout)
+        found = listeners([second, port, 1])
     assert [entry["port"] for entry in found] == sorted([port, second])
     assert {entry["pid"] for entry in found} == {os.getpid()}
     assert all(entry["family"] == "IPv4" and entry["name"] for entry in found)

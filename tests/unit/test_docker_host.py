@@ -1,18 +1,15 @@
-"""docker_state.py: what runs on a host, sorted into ours, to retire and in the way."""
+"""docker_host: what runs on a host, sorted into ours, to retire and in the way."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+import docker_host
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles/django_stack/files"))
-
-from docker_state import classify, summary
+from docker_host import classify, summary
 
 
 def inspected(
@@ -24,7 +21,7 @@ def inspected(
     ports: dict[str, Any] | None = None,
     volumes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """A `docker inspect` result with the fields docker_state reads (as Engine 20-27 write them)."""
+    """A `docker inspect` result with the fields docker_host reads (as Engine 20-27 write them)."""
     return {
         "Id": hashlib.sha256(name.encode()).hexdigest(),
         "Name": "/" + name,
@@ -221,49 +218,44 @@ elif args[:1] == ["version"]:
 def run_main(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
     api: str,
     version_status: int = 0,
     root: str = "/nowhere/docker",
 ) -> dict[str, Any]:
-    import docker_state
-
     fake = tmp_path / "docker"
     fake.write_text(FAKE_DOCKER % {"api": api, "version_status": version_status, "root": root})
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
-    assert docker_state.main(["--project", "blog", "--volume", "mysql-data", "--port", "8000"]) == 0
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return docker_host.read_state(project="blog", volume="mysql-data", ports=[8000])
 
 
 def test_main_reports_the_engine_api_version_beside_the_containers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    state = run_main(tmp_path, monkeypatch, capsys, "1.45")
+    state = run_main(tmp_path, monkeypatch, "1.45")
     assert state["engine_api"] == "1.45"
     assert state["ours"] == ["blog-db-1"]
     assert state["volume"] == {"name": "mysql-data", "exists": True, "project": ""}
 
 
 def test_main_reports_the_engines_data_root_and_the_space_left_there(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os
 
     stats = os.statvfs(tmp_path)
-    state = run_main(tmp_path, monkeypatch, capsys, "1.45", root=str(tmp_path))
+    state = run_main(tmp_path, monkeypatch, "1.45", root=str(tmp_path))
     assert state["docker_root"]["path"] == str(tmp_path)
     expected = stats.f_bavail * stats.f_frsize // (1024 * 1024)
     assert abs(state["docker_root"]["free_mb"] - expected) <= 64, "read from that file system"
-    unreadable = run_main(tmp_path, monkeypatch, capsys, "1.45", root="/nowhere/docker")
+    unreadable = run_main(tmp_path, monkeypatch, "1.45", root="/nowhere/docker")
     assert unreadable["docker_root"] == {"path": "/nowhere/docker", "free_mb": -1}
 
 
 def test_main_reports_no_api_version_when_docker_version_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_main(tmp_path, monkeypatch, capsys, "", version_status=1)["engine_api"] == ""
+    assert run_main(tmp_path, monkeypatch, "", version_status=1)["engine_api"] == ""
 
 
 def test_the_swarm_stacks_own_database_task_is_ours_not_in_the_way() -> None:
@@ -305,14 +297,14 @@ def test_ready_services_run_healthy_or_have_no_health_check() -> None:
 
 
 def test_no_restore_record_means_no_unfinished_restore(tmp_path: Path) -> None:
-    from docker_state import restore_record
+    from docker_host import restore_record
 
     assert restore_record("") == {}
     assert restore_record(str(tmp_path / "restore-unfinished.json")) == {}
 
 
 def test_a_restore_record_is_read_as_written(tmp_path: Path) -> None:
-    from docker_state import restore_record
+    from docker_host import restore_record
 
     record = {"dump": "/var/backups/blog/a.sql.gz", "before": "/var/backups/blog/b.sql.gz"}
     path = tmp_path / "restore-unfinished.json"
@@ -322,7 +314,7 @@ def test_a_restore_record_is_read_as_written(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", ["", "{}", "[1]", "not json {"])
 def test_a_damaged_restore_record_still_stands(tmp_path: Path, text: str) -> None:
-    from docker_state import restore_record
+    from docker_host import restore_record
 
     path = tmp_path / "restore-unfinished.json"
     path.write_text(text)
@@ -330,19 +322,17 @@ def test_a_damaged_restore_record_still_stands(tmp_path: Path, text: str) -> Non
 
 
 def test_main_reports_the_unfinished_restore(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import docker_state
-
     fake = tmp_path / "docker"
     fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""})
     fake.chmod(0o755)
     record = tmp_path / "restore-unfinished.json"
     record.write_text('{"dump": "d", "before": "b", "started": "t"}')
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
-    argv = ["--project", "blog", "--volume", "v", "--port", "8000", "--restore-record", str(record)]
-    assert docker_state.main(argv) == 0
-    state = json.loads(capsys.readouterr().out)
+    state = docker_host.read_state(
+        project="blog", volume="v", ports=[8000], restore_record_path=str(record)
+    )
     assert state["restore_unfinished"] == {"dump": "d", "before": "b", "started": "t"}
 
 
@@ -357,10 +347,8 @@ def test_the_database_containers_image_is_named_by_id_running_or_not() -> None:
 
 
 def test_main_names_the_id_the_database_images_reference_has_now(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import docker_state
-
     fake = tmp_path / "docker"
     fake.write_text(
         FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""}
@@ -371,10 +359,49 @@ def test_main_names_the_id_the_database_images_reference_has_now(
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
-    base = ["--project", "blog", "--volume", "v", "--port", "8000"]
-    assert docker_state.main([*base, "--db-image", "mysql:9.7"]) == 0
-    assert json.loads(capsys.readouterr().out)["db_image_wanted"] == "sha256:feed"
-    assert docker_state.main([*base, "--db-image", "mysql:1"]) == 0
-    assert json.loads(capsys.readouterr().out)["db_image_wanted"] == ""
-    assert docker_state.main(base) == 0
-    assert json.loads(capsys.readouterr().out)["db_image_wanted"] == ""
+
+    def wanted(**db_image: str) -> str:
+        state = docker_host.read_state(project="blog", volume="v", ports=[8000], **db_image)
+        return str(state["db_image_wanted"])
+
+    assert wanted(db_image="mysql:9.7") == "sha256:feed"
+    assert wanted(db_image="mysql:1") == ""
+    assert wanted() == ""
+
+
+def test_the_module_runs_under_ansible_and_reports_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The module as the role calls it, through ansible's own module runner on this machine,
+    # against the fake docker: its argument spec, check mode and return.
+    import subprocess
+    import sys
+
+    fake = tmp_path / "docker"
+    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""})
+    fake.chmod(0o755)
+    root = Path(__file__).resolve().parents[2]
+    args = json.dumps({"project": "blog", "volume": "mysql-data", "ports": [8000]})
+    env = {
+        "PATH": f"{tmp_path}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        "ANSIBLE_COLLECTIONS_PATH": str(root / "collections"),
+        "ANSIBLE_NOCOLOR": "1",
+        "HOME": str(tmp_path),
+    }
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "localhost", "--check", "-o",
+         "-m", "dockyard_blog.hosts.docker_host_state", "-a", args,
+         "-e", f"ansible_python_interpreter={sys.executable}"],
+        capture_output=True, text=True, check=False, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    result = json.loads(out.stdout.split("=>", 1)[1])
+    assert result["changed"] is False
+    assert result["answering"] is True and result["ours"] == ["blog-db-1"]
+    assert result["engine_api"] == "1.45" and isinstance(result["listeners"], list)
+    bad = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "localhost", "-o",
+         "-m", "dockyard_blog.hosts.docker_host_state", "-a", json.dumps({"project": "blog"})],
+        capture_output=True, text=True, check=False, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "missing required arguments" in bad.stdout

@@ -1,36 +1,30 @@
-#!/usr/bin/env python3
-"""Print, as JSON, what already runs on this host that the blog's deploy must know about.
+"""What already runs on a host that the blog's deploy must know about, read in one go.
 
-    docker_state.py --project blog --volume mysql-data --port 8000 [--port 443 ...] \
-        [--retire-container mysql ...] [--retire-project tutorial]
-
-Reads `docker ps` and `docker inspect` only (no Python SDK: a server set up by hand has the
-CLI alone) and sorts every container into:
+Used by the docker_host_state module on the managed host: Python 3.8 and newer, the
+standard library only, and the Docker CLI (no Python SDK: a server set up by hand has the
+CLI alone). Reads `docker ps`, `docker inspect`, `docker volume inspect`, `docker version`,
+`docker info` and /proc, and changes nothing. Every container is sorted into:
   ours      the project's own (its compose label, or its swarm stack's),
   retire    named for retirement (by name, or by its Compose project),
-  blocking  anything else that publishes one of the blog's ports or mounts the database volume,
-names the project's running database container (Compose's service db), the one-off
-containers of the project (`compose run`: the migrations) that an earlier run left, and the
-services
-whose containers all run healthy (or run, having no health check), and says whether the
-volume exists and which Compose project (or swarm stack), if any, created it, and which
-Engine API version the daemon speaks (the compose file's health checks depend on it), and
-the engine's data root with the MiB free there (pulls, builds and the database grow there).
-With --db-image, the id of the image that reference names on the host now, beside the id of
-the image the project's database container runs: a deploy that would replace the database
-with another image dumps first.
-With --restore-record, the record a restore leaves while it runs (restore.yml): found there,
-the last restore did not finish, and the database may be half-loaded.
-With no answering daemon it prints {"answering": false, ...} and only that record is known.
+  blocking  anything else that publishes one of the blog's ports or mounts the database volume;
+the project's running database container (Compose's service db), its one-off containers
+(`compose run`: the migrations) that an earlier run left, and the services whose containers
+all run healthy (or run, having no health check) are named; whether the volume exists and
+which Compose project (or swarm stack), if any, created it; which Engine API version the
+daemon speaks (the compose file's health checks depend on it); the engine's data root with
+the MiB free there (pulls, builds and the database grow there); the id of the image the
+database's reference names now, beside the id of the image its container runs (a deploy that
+would replace the database with another image dumps first); the record an unfinished restore
+left (restore.yml: the database may be half-loaded); and which processes listen on the
+blog's ports, from /proc (no ss, lsof or fuser needed). With no answering daemon only the
+restore's record and the listeners are known.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -197,32 +191,91 @@ def restore_record(path: str) -> dict[str, Any]:
     return record if isinstance(record, dict) and record else {"unreadable": text.strip()[:200]}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--project", required=True)
-    parser.add_argument("--volume", required=True)
-    parser.add_argument("--port", type=int, action="append", required=True)
-    parser.add_argument("--retire-container", action="append", default=[])
-    parser.add_argument("--retire-project", default="")
-    parser.add_argument("--restore-record", default="")
-    parser.add_argument("--db-image", default="")
-    args = parser.parse_args(argv)
-    unfinished = restore_record(args.restore_record)
+LISTEN = "0A"
 
+
+def listening_inodes(port: int, proc: Path = Path("/proc")) -> dict[str, str]:
+    """Socket inode -> address family, for every socket listening on `port`."""
+    found: dict[str, str] = {}
+    for table, family in (("tcp", "IPv4"), ("tcp6", "IPv6")):
+        path = proc / "net" / table
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if fields[3] == LISTEN and local_port == port and fields[9] != "0":
+                found[fields[9]] = family
+    return found
+
+
+def socket_links(process: Path) -> list[str]:
+    """The socket:[inode] targets of a process's open files (none when it cannot be read)."""
+    links: list[str] = []
+    try:
+        descriptors = list((process / "fd").iterdir())
+    except OSError:  # gone, or not ours to read
+        return links
+    for descriptor in descriptors:
+        try:
+            target = descriptor.readlink().name
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            links.append(target)
+    return links
+
+
+def owners(port: int, proc: Path = Path("/proc")) -> list[dict[str, object]]:
+    """The processes holding a socket that listens on `port`, sorted by pid."""
+    inodes = listening_inodes(port, proc)
+    result: list[dict[str, object]] = []
+    if not inodes:
+        return result
+    for process in proc.iterdir():
+        if not process.name.isdigit():
+            continue
+        # "socket:[12345]" -> "12345"
+        held = {link[len("socket:[") : -1] for link in socket_links(process)}
+        if held & inodes.keys():
+            try:
+                name = (process / "comm").read_text().strip()
+            except OSError:  # gone meanwhile
+                continue
+            family = inodes[min(held & inodes.keys())]
+            result.append({"pid": int(process.name), "name": name, "family": family})
+    return sorted(result, key=lambda owner: int(str(owner["pid"])))
+
+
+def listeners(ports: list[int], proc: Path = Path("/proc")) -> list[dict[str, object]]:
+    """The owners of every port, each entry naming its port, sorted by port and pid."""
+    return [{"port": port, **owner} for port in sorted(set(ports)) for owner in owners(port, proc)]
+
+
+def read_state(
+    *,
+    project: str,
+    volume: str,
+    ports: Sequence[int],
+    retire_containers: Sequence[str] = (),
+    retire_project: str = "",
+    restore_record_path: str = "",
+    db_image: str = "",
+) -> dict[str, Any]:
+    """Everything above, as one mapping (see the module's RETURN)."""
+    unfinished = restore_record(restore_record_path)
+    found = listeners(list(ports))
     inspected: list[dict[str, Any]] | None = None
     error = ""
     for _attempt in range(5):  # a container removed between ps and inspect: ask again
         listed = docker("ps", "--all", "--quiet", "--no-trunc")
         if listed.returncode != 0:
-            json.dump(
-                {
-                    "answering": False,
-                    "error": listed.stderr.strip(),
-                    "restore_unfinished": unfinished,
-                },
-                sys.stdout,
-            )
-            return 0
+            return {
+                "answering": False,
+                "error": listed.stderr.strip(),
+                "restore_unfinished": unfinished,
+                "listeners": found,
+            }
         ids = listed.stdout.split()
         details = docker("inspect", *ids) if ids else None
         if details is None:
@@ -233,35 +286,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             break
         error = details.stderr.strip()
     if inspected is None:
-        print("docker inspect kept failing: " + error, file=sys.stderr)
-        return 1
+        raise RuntimeError("docker inspect kept failing: " + error)
     state = classify(
         [summary(item) for item in inspected],
-        project=args.project,
-        volume=args.volume,
-        ports=args.port,
-        retire_containers=args.retire_container,
-        retire_project=args.retire_project,
+        project=project,
+        volume=volume,
+        ports=ports,
+        retire_containers=retire_containers,
+        retire_project=retire_project,
     )
     api = docker("version", "--format", "{{.Server.APIVersion}}")
-    wanted = (
-        docker("image", "inspect", "--format", "{{.Id}}", args.db_image) if args.db_image else None
-    )
-    json.dump(
-        {
-            "answering": True,
-            **state,
-            "volume": volume_facts(args.volume),
-            "engine_api": api.stdout.strip() if api.returncode == 0 else "",
-            "docker_root": docker_root(),
-            # The id of the image --db-image names here now, "" when it is not here.
-            "db_image_wanted": wanted.stdout.strip() if wanted and wanted.returncode == 0 else "",
-            "restore_unfinished": unfinished,
-        },
-        sys.stdout,
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    wanted = docker("image", "inspect", "--format", "{{.Id}}", db_image) if db_image else None
+    return {
+        "answering": True,
+        **state,
+        "volume": volume_facts(volume),
+        "engine_api": api.stdout.strip() if api.returncode == 0 else "",
+        "docker_root": docker_root(),
+        # The id of the image db_image names here now, "" when it is not here.
+        "db_image_wanted": wanted.stdout.strip() if wanted and wanted.returncode == 0 else "",
+        "restore_unfinished": unfinished,
+        "listeners": found,
+    }
