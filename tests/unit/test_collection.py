@@ -55,6 +55,18 @@ def test_the_changelog_starts_with_the_collections_version() -> None:
     assert first is not None and first.group(1) == GALAXY["version"]
 
 
+def test_the_metadata_agrees_with_galaxy_yml() -> None:
+    # One version for the project and the collection; every role names the collection's
+    # namespace (Molecule and ansible-lint read it from meta/main.yml).
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    version = re.search(r'^version = "([^"]+)"$', pyproject, re.MULTILINE)
+    assert version is not None and version.group(1) == GALAXY["version"]
+    for meta in sorted((ROOT / "roles").glob("*/meta/main.yml")):
+        info = yaml.safe_load(meta.read_text())["galaxy_info"]
+        assert info["namespace"] == GALAXY["namespace"], meta
+        assert info["role_name"] == meta.parent.parent.name, meta
+
+
 def test_every_role_readme_is_generated_from_its_specs() -> None:
     assert roledocs.main(check=True) == [], "run make role-docs"
 
