@@ -72,6 +72,19 @@ def render(role: Path) -> str:
     notes = role / NOTES
     if notes.exists():
         out += ["", notes.read_text().strip()]
+    others = {name: entry for name, entry in spec["argument_specs"].items() if name != "main"}
+    if others:
+        out += [
+            "",
+            "## Entry points",
+            "",
+            "Besides `main`, called with `include_role` and `tasks_from`:",
+            "",
+        ]
+        out += [
+            f"- `{name}`: {markdown(entry.get('short_description', ''))}."
+            for name, entry in others.items()
+        ]
     out += ["", "## Variables", "", "| variable | type | default | meaning |", "|---|---|---|---|"]
     for name, option in main.get("options", {}).items():
         kind = option.get("type", "str")
