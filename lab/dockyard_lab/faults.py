@@ -28,9 +28,21 @@ def read_rows(directory: Path) -> list[dict[str, str]]:
     return list(rows.values())
 
 
+CELL_LIMIT = 320
+"""Characters of a cell: what the tool said is kept whole in the rows, shortened here."""
+
+
+def shorten(text: str, limit: int = CELL_LIMIT) -> str:
+    """text on one line, cut after its last whole word within limit, with an ellipsis."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    return line[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+
+
 def cell(text: str) -> str:
-    """A Markdown table cell: one line, pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|")
+    """A Markdown table cell: one short line, pipes escaped."""
+    return shorten(text).replace("|", "\\|")
 
 
 def render(rows: Iterable[dict[str, str]]) -> str:
@@ -40,7 +52,7 @@ def render(rows: Iterable[dict[str, str]]) -> str:
         "",
         "Written by `python -m dockyard_lab.faults` from the rows the Molecule scenarios",
         "record when a fault test passes. Every row is a passing test; the scenario named",
-        "is where it runs.",
+        f"is where it runs. A cell longer than {CELL_LIMIT} characters is cut at a word (…).",
         "",
         "| scenario | case | what was done | what the tool said | checked afterwards |",
         "|---|---|---|---|---|",

@@ -31,6 +31,16 @@ def test_cells_are_one_line_with_pipes_escaped(tmp_path: Path) -> None:
     assert "| faults | port taken | a \\| b | Port 8000 is taken | files |" in table
 
 
+def test_a_long_message_is_cut_at_a_word_not_a_log(tmp_path: Path) -> None:
+    said = "The database did not accept the login. " + "Its last log lines: x " * 200
+    write(tmp_path, "faults", {**ROW, "said": said})
+    (line,) = [row for row in render(read_rows(tmp_path)).splitlines() if "port taken" in row]
+    cell = line.split(" | ")[3]
+    assert cell.startswith("The database did not accept the login.") and cell.endswith(" …")
+    assert len(cell) <= 320
+    assert [r["said"] for r in read_rows(tmp_path)] == [said], "the rows keep it whole"
+
+
 def test_no_rows_is_an_error_not_an_empty_table(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["--rows", str(tmp_path), "--output", str(tmp_path / "out.md")])
