@@ -418,6 +418,12 @@ def migration_job(manager) -> str:
     return manager.run("docker service ps --format '{{.CurrentState}}' blog_migrate").stdout.strip()
 
 
+def transcript(run) -> str:
+    """The part of a deploy's output from the wait for a leftover job on, for a failure."""
+    start = max(run.stdout.find("Wait for a migration job"), 0)
+    return run.stdout[start : start + 5000]
+
+
 def test_a_migration_still_running_at_its_timeout_is_left_to_finish(servers, manager):
     # Another session holds django_migrations locked for writing: the job's `migrate`, which
     # reads that table first, waits on it as it would on a long schema change.
@@ -438,7 +444,7 @@ def test_a_migration_still_running_at_its_timeout_is_left_to_finish(servers, man
         run = ansible_playbook(APP, limit="all", extra_vars=short)
         message = failure_message(run.stdout)
         assert run.returncode != 0
-        assert "The migration job blog_migrate still runs after" in message, message
+        assert "The migration job blog_migrate still runs after" in message, transcript(run)
         assert "is left running" in message
         assert migration_job(manager).startswith("Running")
         assert (web_image(manager), web_env(manager)) == before  # the old release serves
@@ -452,7 +458,7 @@ def test_a_migration_still_running_at_its_timeout_is_left_to_finish(servers, man
         )
         message = failure_message(again.stdout)
         assert again.returncode != 0
-        assert "of an earlier deploy still runs" in message, message
+        assert "of an earlier deploy still runs" in message, transcript(again)
         assert migration_job(manager).startswith("Running")
         assert service_versions(manager) == versions
     finally:
