@@ -215,6 +215,14 @@ elif args[:1] == ["version"]:
 """
 
 
+def fake_docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, more: str = "") -> None:
+    """FAKE_DOCKER (Engine API 1.45, no data root), with `more` branches, first on the PATH."""
+    fake = tmp_path / "docker"
+    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""} + more)
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+
+
 def run_main(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -324,12 +332,9 @@ def test_a_damaged_restore_record_still_stands(tmp_path: Path, text: str) -> Non
 def test_main_reports_the_unfinished_restore(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = tmp_path / "docker"
-    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""})
-    fake.chmod(0o755)
+    fake_docker(tmp_path, monkeypatch)
     record = tmp_path / "restore-unfinished.json"
     record.write_text('{"dump": "d", "before": "b", "started": "t"}')
-    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
     state = docker_host.read_state(
         project="blog", volume="v", ports=[8000], restore_record_path=str(record)
     )
@@ -349,16 +354,14 @@ def test_the_database_containers_image_is_named_by_id_running_or_not() -> None:
 def test_main_names_the_id_the_database_images_reference_has_now(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = tmp_path / "docker"
-    fake.write_text(
-        FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""}
-        + 'elif args[:2] == ["image", "inspect"] and args[-1] == "mysql:9.7":\n'
-        + '    print("sha256:feed")\n'
-        + 'elif args[:2] == ["image", "inspect"]:\n'
-        + "    sys.exit(1)\n"
+    fake_docker(
+        tmp_path,
+        monkeypatch,
+        'elif args[:2] == ["image", "inspect"] and args[-1] == "mysql:9.7":\n'
+        '    print("sha256:feed")\n'
+        'elif args[:2] == ["image", "inspect"]:\n'
+        "    sys.exit(1)\n",
     )
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
 
     def wanted(**db_image: str) -> str:
         state = docker_host.read_state(project="blog", volume="v", ports=[8000], **db_image)
@@ -377,9 +380,7 @@ def test_the_module_runs_under_ansible_and_reports_no_change(
     import subprocess
     import sys
 
-    fake = tmp_path / "docker"
-    fake.write_text(FAKE_DOCKER % {"api": "1.45", "version_status": 0, "root": ""})
-    fake.chmod(0o755)
+    fake_docker(tmp_path, monkeypatch)
     root = Path(__file__).resolve().parents[2]
     args = json.dumps({"project": "blog", "volume": "mysql-data", "ports": [8000]})
     env = {
