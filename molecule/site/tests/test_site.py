@@ -154,3 +154,25 @@ def test_a_tag_runs_its_concern_and_the_checks_only(host, tag, ran, not_ran):
     ]
     assert others == []
     assert recap(run.stdout, name(host))["changed"] == 0
+
+
+def test_a_web_image_the_registry_lacks_stops_before_any_container_is_replaced(host):
+    if name(host) != "site-2":
+        pytest.skip("site-2 pulls its web image from the private registry")
+    before = container_ids(host)
+    missing = ansible_playbook(
+        APP, limit="site-2", extra_vars={"django_stack_web_image_tag": "no-such-tag"}
+    )
+    said = " ".join(missing.stdout.split())
+    assert missing.returncode != 0
+    assert (
+        "Could not pull the web image dockyard-lab-private:5000/lab/blog:no-such-tag"
+        " from dockyard-lab-private:5000" in said
+    ), missing.stdout[-3000:]
+    assert "No dump was taken and no container replaced" in said
+    assert container_ids(host) == before
+    assert fetch(host, "/healthz")[0] == 200
+    # The tag as the inventory names it: the same containers go on serving.
+    again = ansible_playbook(APP, limit="site-2")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert container_ids(host) == before
