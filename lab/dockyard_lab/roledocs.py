@@ -71,7 +71,7 @@ def render(role: Path) -> str:
     out += [f"- {markdown(line)}" for line in _lines(main.get("description"))]
     notes = role / NOTES
     if notes.exists():
-        out += ["", notes.read_text().strip()]
+        out += ([] if out[-1] == "" else [""]) + [notes.read_text().strip()]
     others = {name: entry for name, entry in spec["argument_specs"].items() if name != "main"}
     if others:
         out += [
@@ -85,8 +85,13 @@ def render(role: Path) -> str:
             f"- `{name}`: {markdown(entry.get('short_description', ''))}."
             for name, entry in others.items()
         ]
+    options = main.get("options") or {}
+    if not options:
+        none = "None of its own: it reads those of the role that includes it."
+        out += ["", "## Variables", "", none]
+        return "\n".join(out) + "\n"
     out += ["", "## Variables", "", "| variable | type | default | meaning |", "|---|---|---|---|"]
-    for name, option in main.get("options", {}).items():
+    for name, option in options.items():
         kind = option.get("type", "str")
         if kind == "list" and "elements" in option:
             kind = f"list of {option['elements']}"

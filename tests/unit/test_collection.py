@@ -87,3 +87,19 @@ def test_markup_becomes_markdown() -> None:
         "Use `docker-ce` or *distro*, **never** `x=1`, see <https://x.test> and "
         "[the docs](https://d.test)."
     )
+
+
+def test_a_role_without_variables_says_so_and_lists_its_entry_points(tmp_path: Path) -> None:
+    role = tmp_path / "room"
+    (role / "meta").mkdir(parents=True)
+    (role / "meta" / "argument_specs.yml").write_text(
+        "argument_specs:\n  main:\n    short_description: Do one thing\n    options: {}\n"
+        "  other:\n    short_description: Do another\n    options: {}\n"
+    )
+    (role / "meta" / "README.notes.md").write_text("A room of its caller.\n")
+    text = roledocs.render(role)
+    assert "Do one thing.\n\nA room of its caller.\n" in text
+    assert "- `other`: Do another." in text
+    none = "None of its own: it reads those of the role that includes it."
+    assert text.endswith(f"## Variables\n\n{none}\n")
+    assert "| variable |" not in text

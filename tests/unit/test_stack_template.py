@@ -1,4 +1,4 @@
-"""templates/swarm/stack.yml.j2: the stack's hardening follows the role's settings.
+"""django_stack_swarm's templates/stack.yml.j2: the stack's hardening follows the role's settings.
 
 Rendered with the role's defaults by Jinja alone (Ansible's to_json and bool as filters);
 the lab's swarm cannot run an encrypted overlay (no ESP in its kernel), so this is where
@@ -15,7 +15,8 @@ import jinja2
 import pytest
 import yaml
 
-ROLE = Path(__file__).resolve().parents[2] / "roles" / "django_stack"
+ROLES = Path(__file__).resolve().parents[2] / "roles"
+ROLE = ROLES / "django_stack"
 SECRETS = ("db_root_password", "db_password", "django_secret_key")
 
 
@@ -40,7 +41,7 @@ def render(**settings: object) -> dict[str, Any]:
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701 - YAML
     environment.filters["to_json"] = json.dumps
     environment.filters["bool"] = ansible_bool
-    source = (ROLE / "templates" / "swarm" / "stack.yml.j2").read_text()
+    source = (ROLES / "django_stack_swarm" / "templates" / "stack.yml.j2").read_text()
     text = environment.from_string(source).render({**defaults, **private, **settings})
     return yaml.safe_load(text)
 

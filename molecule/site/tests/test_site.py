@@ -120,9 +120,11 @@ def test_check_mode_on_the_converged_site_reports_no_change(host):
     assert counters["changed"] == 0 and counters["failed"] == 0, dry.stdout
     # A minimal server (no ss, no netstat): the one read of the host (its ports from /proc)
     # runs in a dry run too, and the port check decides from it.
-    reader = "django_stack : Read the containers and the database volume already on the host"
+    reader = (
+        "django_stack_takeover : Read the containers and the database volume already on the host"
+    )
     assert task_result(dry.stdout, reader, name(host)) == "ok"
-    port = "django_stack : Check the web port is free, or held by the blog itself"
+    port = "django_stack_compose : Check the web port is free, or held by the blog itself"
     assert task_result(dry.stdout, port, name(host)) == "ok"
 
 
@@ -134,10 +136,18 @@ def test_check_mode_on_the_converged_site_reports_no_change(host):
         (
             "daemon",
             "docker_daemon : Read daemon.json, the defaults file, the unit and the running daemon",
-            ["docker_engine :", "docker_compose :", "django_stack : Write the compose project"],
+            [
+                "docker_engine :",
+                "docker_compose :",
+                "django_stack_compose : Write the compose project",
+            ],
         ),
-        # Tasks of files the role includes dynamically (present.yml) carry the role's tag.
-        ("app", "django_stack : Check the site answers", ["docker_engine :", "docker_daemon :"]),
+        # Tasks of the roles django_stack includes (its rooms) carry the role's tag.
+        (
+            "app",
+            "django_stack_compose : Check the site answers",
+            ["docker_engine :", "docker_daemon :"],
+        ),
     ],
 )
 def test_a_tag_runs_its_concern_and_the_checks_only(host, tag, ran, not_ran):
