@@ -53,7 +53,9 @@ def started_at(host):
 
 # The runs below go against both servers at once (Ansible works on them in parallel); each
 # server's test checks what its own server showed.
-MIGRATE = "django_stack_compose : Wait for the database to accept the blog's login"
+MIGRATE = (
+    "dockyard_blog.hosts.django_stack_compose : Wait for the database to accept the blog's login"
+)
 BLOG = "docker ps -aq --filter label=com.docker.compose.project=blog"
 RUNNING = BLOG + " --filter status=running"
 

@@ -308,7 +308,9 @@ def test_no_password_appears_in_the_hosts_process_list(host):
     assert "--password" not in health and "MYSQL_PWD" in health
     # The restored data may predate the image's migrations: the deploy after it migrates.
     migrated = task_result(
-        deploy.stdout, "django_stack_compose : Wait for the database to accept", name(host)
+        deploy.stdout,
+        "dockyard_blog.hosts.django_stack_compose : Wait for the database to accept",
+        name(host),
     )
     assert migrated in ("ok", "changed"), deploy.stdout[-3000:]
     record_fault(
@@ -424,7 +426,12 @@ def test_port_taken_is_refused_before_any_change(host):
         assert "Nothing was changed" in said
         assert state(host) == before
         # Who holds the port came from the one read of the host (/proc), not from ss.
-        assert task_result(out.stdout, f"django_stack_takeover : {HOST_READER}", name(host)) == "ok"
+        assert (
+            task_result(
+                out.stdout, f"dockyard_blog.hosts.django_stack_takeover : {HOST_READER}", name(host)
+            )
+            == "ok"
+        )
     finally:
         host.run("systemctl stop dockyard-squatter")
     record_fault(
@@ -1025,7 +1032,10 @@ def test_a_run_cut_off_mid_migration_leaves_it_to_finish_and_the_next_waits(host
     finally:
         shutil.rmtree(source.parent)
     assert again.returncode == 0, failure_message(again.stdout) or again.stdout[-3000:]
-    waited = "django_stack_compose : Wait for a migration an earlier run left running to end"
+    waited = (
+        "dockyard_blog.hosts.django_stack_compose : "
+        "Wait for a migration an earlier run left running to end"
+    )
     assert task_result(again.stdout, waited, name(host)) == "ok", again.stdout[-3000:]
     assert host.check_output(f"docker ps --all --quiet {ONEOFF}") == "", "its container removed"
     applied = manage(host, "showmigrations posts")

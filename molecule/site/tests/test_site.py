@@ -121,10 +121,14 @@ def test_check_mode_on_the_converged_site_reports_no_change(host):
     # A minimal server (no ss, no netstat): the one read of the host (its ports from /proc)
     # runs in a dry run too, and the port check decides from it.
     reader = (
-        "django_stack_takeover : Read the containers and the database volume already on the host"
+        "dockyard_blog.hosts.django_stack_takeover : "
+        "Read the containers and the database volume already on the host"
     )
     assert task_result(dry.stdout, reader, name(host)) == "ok"
-    port = "django_stack_compose : Check the web port is free, or held by the blog itself"
+    port = (
+        "dockyard_blog.hosts.django_stack_compose : "
+        "Check the web port is free, or held by the blog itself"
+    )
     assert task_result(dry.stdout, port, name(host)) == "ok"
 
 
@@ -139,13 +143,13 @@ def test_check_mode_on_the_converged_site_reports_no_change(host):
             [
                 "docker_engine :",
                 "docker_compose :",
-                "django_stack_compose : Write the compose project",
+                "dockyard_blog.hosts.django_stack_compose : Write the compose project",
             ],
         ),
         # Tasks of the roles django_stack includes (its rooms) carry the role's tag.
         (
             "app",
-            "django_stack_compose : Check the site answers",
+            "dockyard_blog.hosts.django_stack_compose : Check the site answers",
             ["docker_engine :", "docker_daemon :"],
         ),
     ],
