@@ -1,14 +1,16 @@
 """A certificate authority of the lab's own and a certificate for the examples' names.
 
 The production example serves https://blog.example.com through the HTTPS front; in the lab
-the certificate comes from this CA (openssl, made once per lab under .lab/tls), and the
+the certificate comes from this CA (trustme, made once per lab under .lab/tls), and the
 tests trust the CA's certificate alone.
 """
 
 from __future__ import annotations
 
-import subprocess
+import datetime
 from pathlib import Path
+
+import trustme
 
 from .run import log
 from .services import STATE_DIR
@@ -18,22 +20,26 @@ CA_CERT = TLS_DIR / "ca.pem"
 CA_KEY = TLS_DIR / "ca.key"
 # The names the examples publish over HTTPS.
 PUBLIC_NAMES = ("blog.example.com",)
+# A server certificate's lifetime: within what browsers accept of any CA (825 days).
+LIFETIME = datetime.timedelta(days=825)
 
 
-def openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
+def _write_private(path: Path, data: bytes) -> None:
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_bytes(data)
 
 
-def ensure_ca() -> None:
+def ensure_ca() -> trustme.CA:
+    """The lab's CA: made once, then read back from its files."""
     if CA_CERT.exists() and CA_KEY.exists():
-        return
+        return trustme.CA.from_pem(CA_CERT.read_bytes(), CA_KEY.read_bytes())
     TLS_DIR.mkdir(parents=True, exist_ok=True)
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", str(CA_KEY), "-out", str(CA_CERT), "-days", "3650",
-            "-subj", "/CN=dockyard lab CA", "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")  # fmt: skip
-    CA_KEY.chmod(0o600)
+    ca = trustme.CA(organization_name="dockyard lab", organization_unit_name="dockyard lab CA")
+    _write_private(CA_KEY, ca.private_key_pem.bytes())
+    CA_CERT.write_bytes(ca.cert_pem.bytes())
     log(f"lab CA made: {CA_CERT}")
+    return ca
 
 
 def paths(name: str) -> tuple[Path, Path]:
@@ -43,23 +49,15 @@ def paths(name: str) -> tuple[Path, Path]:
 
 def ensure_certificate(names: tuple[str, ...]) -> None:
     """A certificate for each name, signed by the lab CA, made when missing."""
-    ensure_ca()
+    ca = ensure_ca()
     for name in names:
         cert, key = paths(name)
         if cert.exists() and key.exists():
             continue
-        request = TLS_DIR / f"{name}.csr"
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", str(key), "-out", str(request), "-subj", f"/CN={name}")  # fmt: skip
-        extensions = TLS_DIR / f"{name}.ext"
-        extensions.write_text(
-            f"subjectAltName=DNS:{name}\nextendedKeyUsage=serverAuth\n"
-            "basicConstraints=critical,CA:FALSE\n"
+        now = datetime.datetime.now(datetime.UTC)
+        leaf = ca.issue_cert(
+            name, not_before=now - datetime.timedelta(days=1), not_after=now + LIFETIME
         )
-        openssl("x509", "-req", "-in", str(request), "-CA", str(CA_CERT), "-CAkey", str(CA_KEY),
-                "-CAcreateserial", "-out", str(cert), "-days", "825",
-                "-extfile", str(extensions))  # fmt: skip
-        key.chmod(0o600)
-        for scratch in (request, extensions):
-            scratch.unlink()
+        _write_private(key, leaf.private_key_pem.bytes())
+        cert.write_bytes(leaf.cert_chain_pems[0].bytes())
         log(f"lab certificate for {name}: {cert}")
