@@ -16,14 +16,10 @@ import testinfra
 from testinfra.host import Host
 
 
-def ansible_playbook(
-    playbook: str,
-    *,
-    limit: str,
-    extra_vars: dict[str, Any] | None = None,
-    args: tuple[str, ...] = (),
-) -> subprocess.CompletedProcess[str]:
-    """Run a playbook of the scenario against its inventory; stdout holds all output."""
+def playbook_argv(
+    playbook: str, *, limit: str, extra_vars: dict[str, Any] | None, args: tuple[str, ...]
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a playbook run of the scenario."""
     scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"])
     argv = [
         "ansible-playbook",
@@ -37,10 +33,45 @@ def ansible_playbook(
     ]
     if extra_vars:
         argv += ["--extra-vars", json.dumps(extra_vars)]
-    env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    return argv, {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+
+
+def ansible_playbook(
+    playbook: str,
+    *,
+    limit: str,
+    extra_vars: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
+    """Run a playbook of the scenario against its inventory; stdout holds all output."""
+    argv, env = playbook_argv(playbook, limit=limit, extra_vars=extra_vars, args=args)
     return subprocess.run(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, env=env
     )
+
+
+def start_playbook(
+    playbook: str,
+    output: Path,
+    *,
+    limit: str,
+    extra_vars: dict[str, Any] | None = None,
+    args: tuple[str, ...] = (),
+) -> subprocess.Popen[str]:
+    """Start a playbook run of the scenario in the background, its output into `output`
+    (readable while it runs)."""
+    argv, env = playbook_argv(playbook, limit=limit, extra_vars=extra_vars, args=args)
+    with output.open("w") as handle:
+        return subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def wait_for_output(run: subprocess.Popen[str], output: Path, text: str, timeout: float) -> None:
+    """Wait until a started run has printed `text`; fail when it ends or times out first."""
+    deadline = time.monotonic() + timeout
+    while text not in output.read_text():
+        if run.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"never printed {text!r}: {output.read_text()[-3000:]}")
+        time.sleep(0.5)
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """The blog stack serves, keeps its data through everything, and hides its secrets."""
 
+import datetime
 import json
 import re
 import shlex
@@ -11,8 +12,10 @@ from lab_testing import (
     assert_changed_nothing,
     failure_message,
     lab_hosts,
+    start_playbook,
     task_result,
     verbose_rerun,
+    wait_for_output,
 )
 
 TITLE = "Data survives stop rm and redeploy"
@@ -174,6 +177,91 @@ def test_post_survives_compose_down_and_up(host):
 def test_post_survives_a_docker_daemon_restart(host):
     host.run_expect([0], "systemctl restart docker")
     assert TITLE in get(host, "/")[1]
+
+
+# The run's lock (django_stack_lock), in /run on the server: as a killed run leaves it.
+LOCK = "/run/lock/dockyard-blog.lock"
+LOCK_TASK = "TASK [dockyard_blog.hosts.django_stack_lock : Take the blog's lock"
+LEFT = {
+    "token": "f" * 32,
+    "holder": {"user": "alice", "controller": "laptop", "operation": "django_stack_state present"},
+    "since": "2026-12-04T09:00:00+00:00",
+}
+
+
+def leave_lock(server):
+    server.run_expect([0], f"printf '%s' {shlex.quote(json.dumps(LEFT))} > {LOCK}")
+
+
+def test_a_held_lock_makes_a_run_wait_then_stop_naming_its_holder(servers, tmp_path):
+    server, limit = servers["stack-trixie"], "stack-trixie"
+    before = started_at(server)
+    leave_lock(server)
+    try:
+        stopped = ansible_playbook(
+            "stack.yml", limit=limit, extra_vars={"django_stack_lock_wait": 2}
+        )
+        assert stopped.returncode != 0
+        message = failure_message(stopped.stdout)
+        assert "user alice" in message and "since 2026-12-04T09:00:00+00:00" in message, message
+        assert "waited 2 s" in message and "-e django_stack_lock_break=true" in message
+        assert json.loads(server.file(LOCK).content_string)["token"] == LEFT["token"]
+        # A run that may wait longer goes on once the holder gives the lock back.
+        output = tmp_path / "waiting.log"
+        waiting = start_playbook("stack.yml", output, limit=limit,
+                                 extra_vars={"django_stack_lock_wait": 120})  # fmt: skip
+        wait_for_output(waiting, output, LOCK_TASK, timeout=120)
+        time.sleep(5)
+        assert waiting.poll() is None, output.read_text()[-3000:]
+        assert json.loads(server.file(LOCK).content_string)["token"] == LEFT["token"]
+        server.run_expect([0], f"rm {LOCK}")
+        assert waiting.wait(timeout=300) == 0, output.read_text()[-3000:]
+    finally:
+        server.run(f"rm -f {LOCK}")
+    assert not server.file(LOCK).exists, "the run gave its lock back"
+    assert started_at(server) == before, "no container restarted by either run"
+    assert TITLE in get(server, "/")[1]
+
+
+def test_a_left_lock_is_broken_only_when_asked_and_the_run_says_whose(servers):
+    server = servers["stack-trixie"]
+    leave_lock(server)
+    try:
+        run = ansible_playbook("stack.yml", limit="stack-trixie",
+                               extra_vars={"django_stack_lock_break": True})  # fmt: skip
+    finally:
+        server.run(f"rm -f {LOCK}")
+    assert run.returncode == 0, failure_message(run.stdout) or run.stdout[-3000:]
+    said = " ".join(run.stdout.split())
+    assert "was held by controller laptop, operation django_stack_state present, user alice" in said
+    assert "since 2026-12-04T09:00:00+00:00; removed" in said
+    assert not server.file(LOCK).exists
+
+
+def test_two_runs_at_once_both_succeed_one_after_the_other(servers, tmp_path):
+    server = servers["stack-bookworm"]
+    before = started_at(server)
+    outputs = [tmp_path / "first.log", tmp_path / "second.log"]
+    runs = [
+        start_playbook("stack.yml", out, limit="stack-bookworm", args=("-v",)) for out in outputs
+    ]
+    codes = [run.wait(timeout=600) for run in runs]
+    assert codes == [0, 0], [out.read_text()[-3000:] for out in outputs]
+    assert not server.file(LOCK).exists
+    assert started_at(server) == before
+    # Each run held the lock in turn: the later one took it only once the earlier had given
+    # it back, after its whole deploy (the lock's "since" is the host's time of taking it).
+    taken = sorted(lock_taken_at(out.read_text()) for out in outputs)
+    assert (taken[1] - taken[0]).total_seconds() >= 3, taken
+
+
+def lock_taken_at(output):
+    """When a -v run's lock task says it took the lock."""
+    after = output[output.index(LOCK_TASK) + len(LOCK_TASK) :]
+    result = after[: after.index("TASK [")]
+    stamp = re.search(r'"since": "([^"]+)"', result)
+    assert stamp, result
+    return datetime.datetime.fromisoformat(stamp.group(1))
 
 
 def state_then_present(servers, state):
