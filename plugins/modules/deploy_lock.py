@@ -63,6 +63,13 @@ options:
     description: Remove another run's lock first (a run that was killed and left it).
     type: bool
     default: false
+  busy:
+    description: >-
+      What a lock held by another run does, once O(wait) has passed - V(fail), or V(report)
+      it (RV(held_by), an empty RV(token)) without failing, for the caller to decide.
+    type: str
+    choices: [fail, report]
+    default: fail
   token:
     description: The token O(state=held) returned; required with O(state=released).
     type: str
@@ -133,7 +140,9 @@ def read_lock(path: Path) -> dict[str, Any] | None:
 def describe(lock: dict[str, Any]) -> str:
     """Who holds a lock since when, in words."""
     holder = lock.get("holder") or {}
-    who = ", ".join(f"{key} {value}" for key, value in sorted(holder.items()) if value)
+    # The process's start time (clock ticks) tells runs apart; it means nothing to a reader.
+    shown = sorted((key, value) for key, value in holder.items() if value and key != "started")
+    who = ", ".join(f"{key} {value}" for key, value in shown)
     return f"{who or 'an unknown run'}, since {lock.get('since') or 'an unknown time'}"
 
 
@@ -175,6 +184,9 @@ def hold(
         found = read_lock(path)
         if found is None:
             continue  # given back between the two looks
+        if time.monotonic() >= deadline and params["busy"] == "report":
+            result["held_by"] = found
+            return result
         if time.monotonic() >= deadline:
             result.update(
                 failed=True,
@@ -220,6 +232,7 @@ def main() -> None:
             "holder": {"type": "dict", "default": {}},
             "wait": {"type": "int", "default": 0},
             "break_lock": {"type": "bool", "default": False},
+            "busy": {"type": "str", "choices": ["fail", "report"], "default": "fail"},
             "token": {"type": "str", "no_log": False},
         },
         required_if=[("state", "released", ["token"])],

@@ -17,6 +17,7 @@ def params(path: Path, **changes: object) -> dict[str, Any]:
         "holder": {"user": "alice", "controller": "laptop", "operation": "deploy"},
         "wait": 0,
         "break_lock": False,
+        "busy": "fail",
         "token": None,
     }
     return {**base, **changes}
@@ -119,3 +120,11 @@ def test_check_mode_takes_nothing_and_warns_of_a_held_lock(tmp_path: Path) -> No
     assert "alice" in dry["warnings"][0] and dry["held_by"]["token"] == first["token"]
     assert release(params(lock, token=first["token"]), check=True)["changed"] is False
     assert lock.exists()
+
+
+def test_a_held_lock_can_be_reported_without_failing(tmp_path: Path) -> None:
+    lock = tmp_path / "deploy.lock"
+    first = hold(params(lock), check=False)
+    asked = hold(params(lock, busy="report"), check=False)
+    assert "failed" not in asked and asked["token"] == ""
+    assert asked["held_by"]["token"] == first["token"]

@@ -4,6 +4,8 @@ import datetime
 import json
 import re
 import shlex
+import socket
+import subprocess
 import time
 
 import pytest
@@ -234,7 +236,26 @@ def test_a_left_lock_is_broken_only_when_asked_and_the_run_says_whose(servers):
     assert run.returncode == 0, failure_message(run.stdout) or run.stdout[-3000:]
     said = " ".join(run.stdout.split())
     assert "was held by controller laptop, operation django_stack_state present, user alice" in said
-    assert "since 2026-12-04T09:00:00+00:00; removed" in said
+    assert "since 2026-12-04T09:00:00+00:00; django_stack_lock_break removed it" in said
+    assert not server.file(LOCK).exists
+
+
+def test_the_lock_of_a_run_that_ended_on_this_controller_is_taken_over(servers):
+    """A run stopped by Ctrl+C or killed never gives its lock back: the lock names its
+    ansible-playbook process, and a later run on the same controller takes it over."""
+    server = servers["stack-trixie"]
+    ended = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
+    left = {**LEFT, "holder": {**LEFT["holder"], "controller": socket.gethostname(),
+                               "pid": int(ended.stdout), "started": "1"}}  # fmt: skip
+    server.run_expect([0], f"printf '%s' {shlex.quote(json.dumps(left))} > {LOCK}")
+    try:
+        run = ansible_playbook("stack.yml", limit="stack-trixie")
+    finally:
+        server.run(f"rm -f {LOCK}")
+    assert run.returncode == 0, failure_message(run.stdout) or run.stdout[-3000:]
+    said = " ".join(run.stdout.split())
+    assert f"pid {int(ended.stdout)}, user alice since 2026-12-04T09:00:00+00:00" in said
+    assert "that run has ended (its process is gone from this controller): taken over" in said
     assert not server.file(LOCK).exists
 
 
