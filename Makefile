@@ -96,7 +96,7 @@ $(VENV)/.installed: requirements.txt
 
 # The linters run side by side (each is one process; CI has two cores), each one's output
 # kept together.
-LINTERS := lint-yaml lint-ansible lint-python lint-collection
+LINTERS := lint-yaml lint-ansible lint-python lint-collection lint-changelog lint-sanity
 .PHONY: lint $(LINTERS)
 lint: venv galaxy-venv
 	$(MAKE) --no-print-directory -j3 --output-sync=target $(LINTERS)
@@ -133,6 +133,49 @@ lint-collection:
 	  collection/dockyard_blog-hosts-$(COLLECTION_VERSION).tar.gz > galaxy-importer.log 2>&1; \
 	  status=$$?; cat galaxy-importer.log; \
 	  [ $$status = 0 ] && ! grep -q "ERROR:" galaxy-importer.log
+
+# The changelog: the fragments and changelogs/changelog.yaml valid, and CHANGELOG.md what
+# antsibull-changelog generates from them (docs/testing.md, "Changelog fragments").
+lint-changelog:
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	@mkdir -p .cache/changelog
+	@$(BIN)/antsibull-changelog generate --output .cache/changelog/CHANGELOG.md
+	@diff -u CHANGELOG.md .cache/changelog/CHANGELOG.md \
+	  || { echo "CHANGELOG.md differs from what changelogs/ generates:" \
+	    "run $(BIN)/antsibull-changelog generate"; exit 1; }
+
+# ansible-test sanity on the collection as ansible-galaxy builds it (galaxy.yml's
+# build_ignore), unpacked where ansible-test wants it, .../ansible_collections/<ns>/<name>,
+# with tests/sanity (its ignore file) beside it; run by .venv's Python (--local). Each test
+# gets a virtual environment of its own from PyPI (kept in ~/.ansible/test/venv), with pip
+# put in by .config/ansible-test/get_pip.py (docs/testing.md, "ansible-test sanity").
+SANITY := .cache/sanity
+SANITY_TREE := $(SANITY)/ansible_collections/dockyard_blog/hosts
+SANITY_PYTHON = $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# The pip ansible-test 2.19 bootstraps its virtual environments with.
+ANSIBLE_TEST_PIP := 24.2
+ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+GET_PIP := $(ANSIBLE_TEST_CACHE)/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP)).py
+
+lint-sanity: $(GET_PIP)
+	rm -rf $(SANITY) && mkdir -p $(SANITY_TREE)/tests
+	$(BIN)/ansible-galaxy collection build --output-path $(SANITY) . >/dev/null
+	tar -xzf $(SANITY)/dockyard_blog-hosts-$(COLLECTION_VERSION).tar.gz -C $(SANITY_TREE)
+	cp -r tests/sanity $(SANITY_TREE)/tests/
+	@# A repository of its own: ansible-test lists a tree's files with git when a parent
+	@# folder has .git, and this one's .gitignore leaves out all of .cache.
+	git init --quiet $(SANITY_TREE)
+	cd $(SANITY_TREE) && $(CURDIR)/$(BIN)/ansible-test sanity --local \
+	  --python $(SANITY_PYTHON) --color no
+
+# The pip wheel from PyPI first, then the script that installs it (get_pip.py looks for
+# the wheel beside itself).
+$(GET_PIP): .config/ansible-test/get_pip.py
+	mkdir -p $(ANSIBLE_TEST_CACHE)
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+	  --dest $(ANSIBLE_TEST_CACHE) pip==$(ANSIBLE_TEST_PIP)
+	cp $< $@
 
 # The unit tests on every core (pytest-xdist): most of them wait on an ansible-playbook.
 unit: venv host-deps app-venv $(ACTIONLINT)/.installed

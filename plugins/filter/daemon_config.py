@@ -135,7 +135,7 @@ def insecure_registry_error(entry: object) -> str | None:
         except ValueError:
             return f"{entry!r}: neither host[:port] nor a CIDR network"
         return None
-    host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    host, _colon, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
     if port and not (port.isdigit() and 0 < int(port) < 65536):
         return f"{entry!r}: port is not a number from 1 to 65535"
     return None if _valid_host(host) else f"{entry!r}: no valid host name"

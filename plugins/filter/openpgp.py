@@ -124,13 +124,13 @@ def read_keys(text: str) -> list[tuple[str, bytes]]:
 
 def openpgp_fingerprints(text: str) -> list[str]:
     """Upper-case hex v4 fingerprints of every primary key in the text."""
-    return [fingerprint for fingerprint, _ in read_keys(text)]
+    return [fingerprint for fingerprint, _packets in read_keys(text)]
 
 
 def single_key(text: str) -> tuple[str, bytes]:
     keys = read_keys(text)
     if len(keys) != 1:
-        found = ", ".join(fingerprint for fingerprint, _ in keys) or "none"
+        found = ", ".join(fingerprint for fingerprint, _packets in keys) or "none"
         raise OpenPGPError(f"the file holds {len(keys)} primary keys ({found}), not exactly one")
     return keys[0]
 
@@ -145,7 +145,7 @@ def crc24(data: bytes) -> int:
     crc = 0xB704CE
     for byte in data:
         crc ^= byte << 16
-        for _ in range(8):
+        for _bit in range(8):
             crc <<= 1
             if crc & 0x1000000:
                 crc ^= 0x1864CFB

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+# cryptography is a dependency of ansible-core, so it is there wherever the filter runs.
+# Imported this way, the plugin also loads where it is not (ansible-test's import and
+# ansible-doc sanity tests run in environments without it): the filter then says so.
+try:
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+except ImportError as error:
+    CRYPTOGRAPHY_MISSING: ImportError | None = error
+else:
+    CRYPTOGRAPHY_MISSING = None
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 
@@ -49,7 +59,7 @@ def covers(pattern: str, hostname: str) -> bool:
     """A certificate name matches the host: exactly, or as a wildcard for one label."""
     host = hostname.lower().rstrip(".")
     if pattern.startswith("*."):
-        first, _, rest = host.partition(".")
+        first, _dot, rest = host.partition(".")
         return bool(first) and rest == pattern[2:]
     return pattern == host
 
@@ -58,6 +68,10 @@ def certificate_problems(
     certificate: str, key: str, hostname: str | None, now: datetime | str | None = None
 ) -> list[str]:
     """One line per problem with the certificate and key for hostname; empty when none."""
+    if CRYPTOGRAPHY_MISSING is not None:
+        raise ImportError(
+            "certificate_problems needs the Python package cryptography on the controller"
+        ) from CRYPTOGRAPHY_MISSING
     moment = (
         datetime.fromisoformat(now) if isinstance(now, str) else now or datetime.now(UTC)
     ).astimezone(UTC)

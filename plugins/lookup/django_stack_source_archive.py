@@ -13,18 +13,6 @@ the Docker SDK's own matcher, exceptions (`!pattern`) included.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import stat
-import tarfile
-import tempfile
-from pathlib import Path, PurePosixPath
-from typing import Any
-
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-
 DOCUMENTATION = """
 name: django_stack_source_archive
 short_description: Pack a Docker build context into a reproducible tar file
@@ -36,6 +24,18 @@ options:
     description: The build context directory on the controller.
     required: true
 """
+
+import hashlib
+import io
+import os
+import stat
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
 
 
 class SourceArchiveError(ValueError):

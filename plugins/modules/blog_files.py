@@ -10,15 +10,6 @@ Runs on the managed host: Python 3.8 and newer, standard library and Ansible onl
 
 from __future__ import annotations
 
-import datetime
-import os
-import stat
-import tempfile
-from pathlib import Path
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
-
 DOCUMENTATION = r"""
 module: blog_files
 short_description: Directories, secret files and records of a Django stack, in one run
@@ -31,7 +22,7 @@ description:
   - Reads the files named in O(read) and returns their text.
   - In check mode, reports what would change and the revision that would be written.
 version_added: 0.8.0
-author: dockyard developers
+author: dockyard developers (!UNKNOWN)
 options:
   directories:
     description: Directories to make sure of, in order.
@@ -65,7 +56,6 @@ options:
         description: What the file holds, written as given. Never printed.
         type: str
         required: true
-        no_log: true
       owner:
         description: The numeric user and group that own the file.
         type: int
@@ -116,6 +106,15 @@ read:
   type: list
   elements: str
 """
+
+import datetime
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
 
 SECRET_MODE = 0o600
 REVISION_MODE = 0o644
@@ -238,6 +237,8 @@ def main() -> None:
                 "type": "list",
                 "elements": "dict",
                 "default": [],
+                # Each file's name and owner may be shown; its content is no_log, below.
+                "no_log": False,
                 "options": {
                     "name": {"type": "str", "required": True},
                     "content": {"type": "str", "required": True, "no_log": True},

@@ -9,11 +9,6 @@ Runs on the managed host: Python 3.8 and newer, standard library and Ansible onl
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
-
 DOCUMENTATION = r"""
 module: daemon_state
 short_description: Read the Docker daemon's configuration files, unit and running state
@@ -22,7 +17,7 @@ description:
     systemd's view of the unit, what the running daemon reports (C(docker info)) and the
     installed engine's version. Changes nothing; runs in check mode too.
 version_added: 0.8.0
-author: dockyard developers
+author: dockyard developers (!UNKNOWN)
 options:
   config_path:
     description: The daemon's configuration file (daemon.json).
@@ -82,6 +77,11 @@ missing:
   type: list
   elements: str
 """
+
+from pathlib import Path
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
 
 UNIT_PROPERTIES = ("ExecStart", "EnvironmentFiles", "MainPID", "ActiveState", "FragmentPath")
 

@@ -7,9 +7,6 @@ was cut off, who listens on the blog's ports. The logic lives in module_utils/do
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dockyard_blog.hosts.plugins.module_utils.docker_host import read_state
-
 DOCUMENTATION = r"""
 module: docker_host_state
 short_description: Read what runs on a blog server before a deploy changes anything
@@ -21,7 +18,7 @@ description:
   - Changes nothing; runs in check mode too. A daemon that does not answer is reported, not
     an error (RV(answering) is false).
 version_added: 3.0.0
-author: dockyard developers
+author: dockyard developers (!UNKNOWN)
 options:
   project:
     description: The Compose project (or swarm stack) whose containers are the blog's own.
@@ -150,6 +147,9 @@ error:
   returned: when not answering
   type: str
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockyard_blog.hosts.plugins.module_utils.docker_host import read_state
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from dockyard_lab import roledocs
 
 ROOT = Path(__file__).resolve().parents[2]
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+CHANGELOGS = ROOT / "changelogs"
 MARKUP = re.compile(r"\b[CIBVOUL]\([^)]*\)")
 
 
@@ -49,10 +50,32 @@ def test_the_namespace_is_not_a_well_known_one() -> None:
     assert re.fullmatch(r"[a-z][a-z0-9_]*", GALAXY["namespace"] + GALAXY["name"])
 
 
-def test_the_changelog_starts_with_the_collections_version() -> None:
-    changelog = (ROOT / "CHANGELOG.md").read_text()
-    first = re.search(r"^## (\S+)", changelog, re.MULTILINE)
-    assert first is not None and first.group(1) == GALAXY["version"]
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def test_galaxy_yml_names_the_last_release_or_the_one_its_fragments_make() -> None:
+    # changelog.yaml holds the released versions, fragments/ the changes not released yet:
+    # without fragments galaxy.yml names the last release; with them, a later version (the
+    # one `antsibull-changelog release` makes of them).
+    releases = yaml.safe_load((CHANGELOGS / "changelog.yaml").read_text())["releases"]
+    last = max(releases, key=_release)
+    fragments = [*CHANGELOGS.glob("fragments/*.yml"), *CHANGELOGS.glob("fragments/*.yaml")]
+    if fragments:
+        assert _release(GALAXY["version"]) > _release(last), (GALAXY["version"], last)
+    else:
+        assert GALAXY["version"] == last
+
+
+def test_the_fragments_are_valid_and_changelog_md_is_generated(tmp_path: Path) -> None:
+    changelog = Path(sys.executable).parent / "antsibull-changelog"
+    lint = subprocess.run([str(changelog), "lint"], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    generated = tmp_path / "CHANGELOG.md"
+    subprocess.run([str(changelog), "generate", "--output", str(generated)],
+                   cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    current = (ROOT / "CHANGELOG.md").read_text()
+    assert current == generated.read_text(), "run antsibull-changelog generate"
 
 
 def test_the_metadata_agrees_with_galaxy_yml() -> None:
