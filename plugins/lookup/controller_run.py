@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ansible.plugins.lookup import LookupBase
-from ansible_collections.dockyard_blog.hosts.plugins.module_utils.playbook_run import this_run
-
 DOCUMENTATION = """
 name: controller_run
 short_description: This run of ansible-playbook, as a lock's holder names it
@@ -17,7 +12,7 @@ description:
   - The deploy_lock module writes it into the lock, so that a later run on the same
     controller can tell a lock whose run has ended (lock_holder_gone).
 version_added: 3.0.0
-author: dockyard developers
+author: dockyard developers (!UNKNOWN)
 """
 
 EXAMPLES = """
@@ -30,6 +25,11 @@ _raw:
   type: list
   elements: dict
 """
+
+from typing import Any
+
+from ansible.plugins.lookup import LookupBase
+from ansible_collections.dockyard_blog.hosts.plugins.module_utils.playbook_run import this_run
 
 
 class LookupModule(LookupBase):  # type: ignore[misc]

@@ -12,23 +12,12 @@ Runs on the managed host: Python 3.8 and newer, standard library and Ansible onl
 
 from __future__ import annotations
 
-import datetime
-import json
-import os
-import secrets
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
-
 DOCUMENTATION = r"""
 module: deploy_lock
 short_description: Take or give back a run's lock on the blog's stack on a host
 description:
   - With O(state=held), creates the lock file O(path) atomically (the host's own exclusive
-    create: two runs can never both hold it), holding a random token, O(holder) and the
+    create, so two runs can never both hold it), holding a random token, O(holder) and the
     host's time. When another run holds it, waits up to O(wait) seconds for it to be given
     back, then fails naming the holder and since when.
   - With O(state=released), removes the lock when it holds O(token), the run's own; a lock
@@ -38,7 +27,7 @@ description:
   - In check mode the lock is neither taken nor given back; a lock held by another run is
     reported as a warning.
 version_added: 3.0.0
-author: dockyard developers
+author: dockyard developers (!UNKNOWN)
 options:
   path:
     description: The lock file. Its directory is created (mode 0750) when missing.
@@ -108,6 +97,17 @@ broken:
   returned: always
   type: dict
 """
+
+import datetime
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
 
 LOCK_MODE = 0o600
 DIR_MODE = 0o750
