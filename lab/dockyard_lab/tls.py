@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-
-import trustme
+from typing import TYPE_CHECKING
 
 from .run import log
 from .services import STATE_DIR
+
+if TYPE_CHECKING:
+    import trustme
 
 TLS_DIR = STATE_DIR / "tls"
 CA_CERT = TLS_DIR / "ca.pem"
@@ -32,6 +34,9 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def ensure_ca() -> trustme.CA:
     """The lab's CA: made once, then read back from its files."""
+    # Imported here: the lab's command line loads without the venv's packages (host-deps).
+    import trustme
+
     if CA_CERT.exists() and CA_KEY.exists():
         return trustme.CA.from_pem(CA_CERT.read_bytes(), CA_KEY.read_bytes())
     TLS_DIR.mkdir(parents=True, exist_ok=True)
