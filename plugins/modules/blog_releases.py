@@ -20,7 +20,7 @@ description:
     records beyond O(keep) - never the current release or the one before it.
   - With O(state=listed), changes nothing and returns the releases.
   - In check mode, reports the release that would be recorded and what would be removed.
-version_added: 3.1.0
+version_added: 3.0.0
 author: dockyard developers (!UNKNOWN)
 options:
   dir:

@@ -106,6 +106,24 @@ def test_rerun_changes_nothing_and_restarts_no_container(host, rerun):
     assert task_result(result.stdout, MIGRATE, name(host)) == "skipping", result.stdout[-3000:]
 
 
+def test_the_deploy_that_changed_what_runs_is_the_current_release(host, rerun):
+    """The converge's deploy recorded a release (the rerun, changing nothing, none): the web
+    image by the id the container runs, the migrations it applied; releases.yml lists it."""
+    current = host.file("/opt/blog/releases/current").content_string.strip()
+    record = json.loads(host.file(f"/opt/blog/releases/{current}.json").content_string)
+    web = host.check_output(f"{compose(host)} ps -q web")
+    assert record["web_image_id"] == host.check_output(
+        f"docker inspect --format '{{{{.Image}}}}' {web}"
+    )
+    assert any(line.startswith("Applying posts.0001_initial") for line in record["migrations"]), (
+        record
+    )
+    assert record["previous"] == "" or record["previous"] < current
+    listed = ansible_playbook("../../playbooks/releases.yml", limit=name(host))
+    assert listed.returncode == 0, failure_message(listed.stdout) or listed.stdout[-3000:]
+    assert f"{current} (current): " in listed.stdout
+
+
 def test_blog_answers_and_health_checks_the_database(host):
     status, body = get(host, "/healthz")
     assert status == 200
