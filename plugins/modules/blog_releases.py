@@ -18,7 +18,12 @@ description:
   - With O(state=recorded), writes a new release record into O(dir) (one JSON file per
     release, named by its id, the host's UTC time), marks it current, and removes the oldest
     records beyond O(keep) - never the current release or the one before it.
+  - With O(state=current), marks the existing release O(id) current (a rollback to it).
   - With O(state=listed), changes nothing and returns the releases.
+  - With O(image_repository), each recorded release's web image is also tagged
+    C(<image_repository>:<id>) on the host, so that no later pull of a moving tag and no
+    C(docker image prune) takes it away; a pruned release's tag is removed (the image goes
+    with it when nothing else uses it).
   - In check mode, reports the release that would be recorded and what would be removed.
 version_added: 3.0.0
 author: dockyard developers (!UNKNOWN)
@@ -30,8 +35,18 @@ options:
   state:
     description: Record a new release (V(recorded)) or only list them (V(listed)).
     type: str
-    choices: [recorded, listed]
+    choices: [recorded, current, listed]
     default: listed
+  id:
+    description: The release to make current (O(state=current)).
+    type: str
+    default: ''
+  image_repository:
+    description: >-
+      The local repository the releases' web images are tagged in (C(<repository>:<id>));
+      empty for no tags.
+    type: str
+    default: '''
   release:
     description: >-
       What the new release put in place (O(state=recorded)) - keys such as web_image,
@@ -75,6 +90,11 @@ pruned:
   returned: always
   type: list
   elements: str
+untagged:
+  description: The release tags removed with their releases (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
 unused_images:
   description: The web image ids of removed releases that no kept release uses.
   returned: always
@@ -86,9 +106,10 @@ import datetime
 import json
 import os
 import re
+import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -186,14 +207,49 @@ def plan_pruning(
     return [release["id"] for release in removed], unused
 
 
-def apply(params: dict[str, Any], *, check: bool) -> dict[str, Any]:
+if TYPE_CHECKING:  # subscripted only for the type checker: hosts may run Python 3.8
+    from collections.abc import Callable
+
+    # Runs docker with the given arguments: (return code, what it said).
+    Docker = Callable[[list[str]], tuple[int, str]]
+
+
+def run_docker(argv: list[str]) -> tuple[int, str]:
+    done = subprocess.run(["docker", *argv], capture_output=True, text=True, check=False)
+    return done.returncode, (done.stderr or done.stdout).strip()
+
+
+class ReleaseError(Exception):
+    """What the module reports as its failure."""
+
+
+def release_tag(repository: str, release_id: str) -> str:
+    return f"{repository}:{release_id}"
+
+
+def apply(params: dict[str, Any], *, check: bool, docker: Docker = run_docker) -> dict[str, Any]:
     """Everything the module does, without AnsibleModule: the unit tests call this."""
     directory = Path(params["dir"])
     keep = max(int(params["keep"]), 2)
+    repository = params.get("image_repository") or ""
     releases = read_releases(directory)
     current = read_current(directory)
-    result: dict[str, Any] = {"changed": False, "release": None, "pruned": [], "unused_images": []}
-    if params["state"] == "recorded":
+    result: dict[str, Any] = {
+        "changed": False, "release": None, "pruned": [], "untagged": [], "unused_images": [],
+    }  # fmt: skip
+    if params["state"] == "current":
+        wanted = params.get("id") or ""
+        if wanted not in {release["id"] for release in releases}:
+            raise ReleaseError(
+                f"No release {wanted!r} in {directory}: the kept ones are "
+                f"{', '.join(release['id'] for release in releases) or 'none'}."
+            )
+        if wanted != current:
+            result["changed"] = True
+            if not check:
+                write_atomically(directory / CURRENT, wanted + "\n")
+            current = wanted
+    elif params["state"] == "recorded":
         stamp, time = now_id()
         release_id = new_id({release["id"] for release in releases}, stamp)
         record = {
@@ -201,22 +257,36 @@ def apply(params: dict[str, Any], *, check: bool) -> dict[str, Any]:
             "time": time,
             "previous": current,
         }
+        if repository and record.get("web_image_id"):
+            record["web_image_tag"] = release_tag(repository, release_id)
         result["release"] = {**record, "id": release_id}
         releases = [result["release"], *releases]
         current = release_id
         result["changed"] = True
         if not check:
             directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            if record.get("web_image_tag"):
+                code, said = docker(["tag", str(record["web_image_id"]), record["web_image_tag"]])
+                if code != 0:
+                    raise ReleaseError(f"Could not tag the release's web image: {said}")
             write_atomically(
                 directory / f"{release_id}.json", json.dumps(record, sort_keys=True) + "\n"
             )
             write_atomically(directory / CURRENT, release_id + "\n")
         pruned, unused = plan_pruning(releases, keep, current)
+        untagged = [
+            str(release["web_image_tag"])
+            for release in releases
+            if release["id"] in pruned and release.get("web_image_tag")
+        ]
         if not check:
             for release_id_pruned in pruned:
                 (directory / f"{release_id_pruned}.json").unlink(missing_ok=True)
+            for tag in untagged:
+                # Only the tag: the image itself stays while anything else uses it.
+                docker(["image", "rm", "--no-prune", tag])
         releases = [release for release in releases if release["id"] not in pruned]
-        result.update(pruned=pruned, unused_images=unused)
+        result.update(pruned=pruned, untagged=untagged, unused_images=unused)
     result.update(releases=releases, current=current)
     return result
 
@@ -225,7 +295,13 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "dir": {"type": "path", "required": True},
-            "state": {"type": "str", "choices": ["recorded", "listed"], "default": "listed"},
+            "state": {
+                "type": "str",
+                "choices": ["recorded", "current", "listed"],
+                "default": "listed",
+            },
+            "id": {"type": "str", "default": ""},
+            "image_repository": {"type": "str", "default": ""},
             "release": {"type": "dict", "default": {}},
             "keep": {"type": "int", "default": 5},
         },
@@ -233,6 +309,8 @@ def main() -> None:
     )
     try:
         result = apply(module.params, check=module.check_mode)
+    except ReleaseError as err:
+        module.fail_json(msg=str(err))
     except OSError as err:
         module.fail_json(msg=f"{err.__class__.__name__}: {err}")
     module.exit_json(**result)

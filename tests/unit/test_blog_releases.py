@@ -99,3 +99,63 @@ def test_an_unreadable_record_is_ignored(tmp_path: Path, clock: list[str]) -> No
     (tmp_path / "releases/notes.txt").write_text("x")
     listed = apply(params(tmp_path, state="listed"), check=False)
     assert [r["id"] for r in listed["releases"]] == ["20261204T120000Z"]
+
+
+class FakeDocker:
+    """The docker CLI as the module calls it: the arguments kept, an answer given."""
+
+    def __init__(self, code: int = 0, said: str = "") -> None:
+        self.calls: list[list[str]] = []
+        self.code, self.said = code, said
+
+    def __call__(self, argv: list[str]) -> tuple[int, str]:
+        self.calls.append(argv)
+        return self.code, self.said
+
+
+def test_each_release_tags_its_image_and_pruning_removes_only_the_tag(
+    tmp_path: Path, clock: list[str]
+) -> None:
+    docker = FakeDocker()
+    for image in ("sha256:a", "sha256:b", "sha256:c", "sha256:d"):
+        wanted = params(tmp_path, image_repository="blog-release", release={"web_image_id": image})
+        result = apply(wanted, check=False, docker=docker)
+    assert result["release"]["web_image_tag"] == f"blog-release:{clock[-1]}"
+    assert ["tag", "sha256:d", f"blog-release:{clock[-1]}"] in docker.calls
+    assert result["untagged"] == [f"blog-release:{clock[0]}"]
+    assert docker.calls[-1] == ["image", "rm", "--no-prune", f"blog-release:{clock[0]}"]
+
+
+def test_a_failed_tag_records_no_release(tmp_path: Path, clock: list[str]) -> None:
+    docker = FakeDocker(1, "No such image: sha256:a")
+    with pytest.raises(blog_releases.ReleaseError, match="No such image"):
+        apply(params(tmp_path, image_repository="blog-release"), check=False, docker=docker)
+    assert not (tmp_path / "releases" / f"{clock[0]}.json").exists()
+    assert apply(params(tmp_path, state="listed"), check=False)["current"] == ""
+
+
+def test_check_mode_tags_nothing(tmp_path: Path, clock: list[str]) -> None:
+    docker = FakeDocker()
+    apply(params(tmp_path, image_repository="blog-release"), check=True, docker=docker)
+    assert docker.calls == []
+
+
+def test_a_rollback_makes_an_older_release_current(tmp_path: Path, clock: list[str]) -> None:
+    first = apply(params(tmp_path), check=False)["release"]["id"]
+    second = apply(params(tmp_path, release={"web_image_id": "sha256:b"}), check=False)
+    assert second["release"]["previous"] == first
+    back = apply(params(tmp_path, state="current", id=first), check=False)
+    assert back["changed"] is True and back["current"] == first
+    assert (tmp_path / "releases" / "current").read_text() == first + "\n"
+    again = apply(params(tmp_path, state="current", id=first), check=False)
+    assert again["changed"] is False
+    # The release rolled back from stays listed: a forward deploy may name it again.
+    assert [release["id"] for release in again["releases"]] == [second["release"]["id"], first]
+
+
+def test_a_rollback_to_an_unknown_release_names_the_kept_ones(
+    tmp_path: Path, clock: list[str]
+) -> None:
+    kept = apply(params(tmp_path), check=False)["release"]["id"]
+    with pytest.raises(blog_releases.ReleaseError, match=f"kept ones are {kept}"):
+        apply(params(tmp_path, state="current", id="20200101T000000Z"), check=False)
