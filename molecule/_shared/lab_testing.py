@@ -239,10 +239,11 @@ def p99(answers: list[Answer]) -> float:
 
 @dataclass
 class Load:
-    """A bounded client load: `clients` readers at once, each sending a request, waiting for
-    its answer, pausing `pace` s, at most `limit` requests in all; every answer is kept."""
+    """A bounded client load: `clients` readers at once, each sending a request (to the
+    URLs in turn), waiting for its answer, pausing `pace` s, at most `limit` requests in
+    all; every answer is kept."""
 
-    url: str
+    urls: list[str]
     host_header: str = ""
     clients: int = 10
     limit: int = 20000
@@ -251,6 +252,7 @@ class Load:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sent: int = 0
 
     def start(self) -> Load:
         self._threads = [
@@ -265,6 +267,11 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=30)
 
+    @property
+    def failed(self) -> list[Answer]:
+        with self._lock:
+            return [answer for answer in self.answers if answer.error]
+
     def between(self, start: float, end: float) -> list[Answer]:
         with self._lock:
             return [answer for answer in self.answers if start <= answer.started <= end]
@@ -273,11 +280,13 @@ class Load:
         headers = {"Host": self.host_header} if self.host_header else {}
         while not self._stop.is_set():
             with self._lock:
-                if len(self.answers) >= self.limit:
+                if self._sent >= self.limit:
                     return
+                url = self.urls[self._sent % len(self.urls)]
+                self._sent += 1
             started = time.monotonic()
             status, error, release = 0, "", ""
-            request = urllib.request.Request(self.url, headers=headers)  # noqa: S310
+            request = urllib.request.Request(url, headers=headers)  # noqa: S310
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                     response.read()
