@@ -246,7 +246,7 @@ class Load:
     urls: list[str]
     host_header: str = ""
     clients: int = 10
-    limit: int = 20000
+    limit: int = 200000
     pace: float = 0.05
     answers: list[Answer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)

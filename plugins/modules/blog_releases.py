@@ -33,7 +33,9 @@ options:
     type: path
     required: true
   state:
-    description: Record a new release (V(recorded)) or only list them (V(listed)).
+    description: >-
+      Record a new release (V(recorded)), make an existing one current (V(current)), or only
+      list them (V(listed)).
     type: str
     choices: [recorded, current, listed]
     default: listed
@@ -46,7 +48,7 @@ options:
       The local repository the releases' web images are tagged in (C(<repository>:<id>));
       empty for no tags.
     type: str
-    default: '''
+    default: ''
   release:
     description: >-
       What the new release put in place (O(state=recorded)) - keys such as web_image,
@@ -145,7 +147,7 @@ def read_releases(directory: Path) -> list[dict[str, Any]]:
 
 
 def sort_key(release_id: str) -> tuple[str, int]:
-    stamp, _, suffix = release_id.partition("-")
+    stamp, suffix = release_id.partition("-")[::2]
     return stamp, int(suffix or 0)
 
 

@@ -144,7 +144,8 @@ def test_forward_again_then_a_broken_release_is_refused_with_release_2_serving(r
     broken = step(releases, "deploy a broken release")
     said = failure_message(broken["result"].stdout)
     assert broken["result"].returncode != 0
-    assert "did not become healthy" in said and "the release that ran before" in said, said
+    assert "did not become healthy: its command exited" in said, said
+    assert "the release that ran before" in said, said
     assert "a broken release" in said, "the container's own last words"
     assert broken["after"] == "2"
     assert [a.error for a in broken["answers"] if a.error] == []
