@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import time
 import urllib.request
 from pathlib import Path
@@ -30,6 +31,11 @@ REPORT = PROJECT / "docs" / "releases.md"
 PULL = "dockyard_blog.hosts.django_stack_image : Pull the web image"
 BUILD = "dockyard_blog.hosts.django_stack_image : Build the web image"
 RELEASE_SEEN = "X-Blog-Release"
+COMPOSE = "docker compose --project-directory /opt/blog --project-name blog"
+LATE_POST = "Written on release 2 after the forward deploy"
+KEPT_POST = "Data survives stop rm and redeploy"  # test_stack.py's, written before release 2
+RELEASE_STEPS = ("deploy release 2", "roll back to release 1", "deploy release 2 again",
+                 "deploy a broken release")  # fmt: skip
 
 
 def release_now(url: str) -> str:
@@ -37,6 +43,12 @@ def release_now(url: str) -> str:
     request = urllib.request.Request(url, headers={"Host": SERVER})  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         return answer.headers.get(RELEASE_SEEN, "")
+
+
+def page(url: str) -> str:
+    request = urllib.request.Request(url, headers={"Host": SERVER})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        return answer.read().decode()
 
 
 def web_containers(server) -> list[str]:
@@ -56,12 +68,18 @@ def releases():
         ("roll back to release 1", ROLLBACK, {}),
         ("deploy release 2 again", STACK, {"django_stack_web_image_tag": "2"}),
         ("deploy a broken release", STACK, {"django_stack_web_image_tag": "broken"}),
+        # A post written on release 2, then its data rolled back with it.
+        ("roll back to release 1 with its data", ROLLBACK, {"django_stack_rollback_schema": True}),
     ]
     seen = {"before": release_now(url), "steps": {}}
     load = Load([url], host_header=SERVER, clients=10).start()
     try:
         time.sleep(2)
         for label, playbook, extra_vars in steps:
+            if label.endswith("with its data"):
+                seen["listed"] = ansible_playbook(RELEASES, limit=SERVER)
+                server.run_expect([0], f"{COMPOSE} exec -T web python3 manage.py create_post "
+                                       f"--title '{LATE_POST}' --body late")  # fmt: skip
             started = time.monotonic()
             result = ansible_playbook(playbook, limit=SERVER, extra_vars=extra_vars or None)
             ended = time.monotonic()
@@ -73,12 +91,9 @@ def releases():
                 "after": release_now(url),
                 "webs": web_containers(server),
             }
-        listed = ansible_playbook(RELEASES, limit=SERVER)
     finally:
         load.stop()
-    seen |= {"load": load, "listed": listed}
-    # Back to the inventory's release for whatever runs next.
-    seen["back"] = ansible_playbook(STACK, limit=SERVER)
+    seen |= {"load": load, "page": page(url)}
     write_report(seen)
     return seen
 
@@ -154,26 +169,32 @@ def test_forward_again_then_a_broken_release_is_refused_with_release_2_serving(r
 
 
 def test_no_reader_saw_an_error_in_any_direction(releases):
-    load = releases["load"]
-    assert len(load.answers) > 400
-    assert load.failed == []
+    answers = [a for label in RELEASE_STEPS for a in step(releases, label)["answers"]]
+    assert len(answers) > 400
+    assert [a for a in answers if a.error] == []
 
 
 def test_the_releases_are_listed_newest_first_with_the_current_one_marked(releases):
+    """Listed after the forward deploy: release 2's record current, its image tagged."""
     listed = releases["listed"]
     assert listed.returncode == 0, failure_message(listed.stdout)
-    record_dir = "/opt/blog/releases"
+    ids = re.findall(r"(\d{8}T\d{6}Z(?:-\d+)?)( \(current\))?: ", listed.stdout)
+    assert ids, listed.stdout[-3000:]
+    assert [i for i, _ in ids] == sorted({i for i, _ in ids}, reverse=True), "newest first"
+    current = next(i for i, marked in ids if marked)
     server = lab_server(SERVER)
-    current = server.file(f"{record_dir}/current").content_string.strip()
-    record = json.loads(server.file(f"{record_dir}/{current}.json").content_string)
+    record = json.loads(server.file(f"/opt/blog/releases/{current}.json").content_string)
     assert record["web_image"].endswith("lab/blog:2")
-    assert f"{current} (current): " in listed.stdout
     assert record["web_image_tag"] == f"blog-release:{current}"
     inspect = "docker image inspect --format '{{.Id}}'"
-    tagged = server.check_output(f"{inspect} blog-release:{current}")
-    assert tagged == record["web_image_id"]
+    assert server.check_output(f"{inspect} blog-release:{current}") == record["web_image_id"]
 
 
-def test_back_on_the_inventory_release_afterwards(releases):
-    assert releases["back"].returncode == 0, failure_message(releases["back"].stdout)
-    assert release_now(f"http://{lab_address(SERVER)}:8000/") == "1"
+def test_a_rollback_with_its_data_loads_the_dump_taken_before_the_release_it_leaves(releases):
+    seen = step(releases, "roll back to release 1 with its data")
+    out = seen["result"].stdout
+    assert seen["result"].returncode == 0, failure_message(out) or out[-3000:]
+    assert "Restored /var/backups/blog/blog-" in out, out[-3000:]
+    assert seen["after"] == "1"
+    assert LATE_POST not in releases["page"], "written after that dump: rolled back with it"
+    assert KEPT_POST in releases["page"]
