@@ -55,6 +55,14 @@ options:
       web_image_id, compose_checksum, secrets_revision, migrations, dump. Kept as given.
     type: dict
     default: {}
+  files:
+    description: >-
+      Files of the new release (O(state=recorded)) copied into C(<dir>/<id>/) as they are
+      now, such as the rendered compose file: what the release ran with, kept as long as
+      its record. Never secrets.
+    type: list
+    elements: path
+    default: []
   keep:
     description: How many releases to keep (at least 2, the current one and the one before).
     type: int
@@ -108,6 +116,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -261,6 +270,9 @@ def apply(params: dict[str, Any], *, check: bool, docker: Docker = run_docker) -
         }
         if repository and record.get("web_image_id"):
             record["web_image_tag"] = release_tag(repository, release_id)
+        files = [Path(name) for name in params.get("files") or []]
+        if files:
+            record["files"] = [path.name for path in files]
         result["release"] = {**record, "id": release_id}
         releases = [result["release"], *releases]
         current = release_id
@@ -271,6 +283,11 @@ def apply(params: dict[str, Any], *, check: bool, docker: Docker = run_docker) -
                 code, said = docker(["tag", str(record["web_image_id"]), record["web_image_tag"]])
                 if code != 0:
                     raise ReleaseError(f"Could not tag the release's web image: {said}")
+            if files:
+                kept = directory / release_id
+                kept.mkdir(mode=DIR_MODE, exist_ok=True)
+                for path in files:
+                    write_atomically(kept / path.name, path.read_text(encoding="utf-8"))
             write_atomically(
                 directory / f"{release_id}.json", json.dumps(record, sort_keys=True) + "\n"
             )
@@ -284,6 +301,7 @@ def apply(params: dict[str, Any], *, check: bool, docker: Docker = run_docker) -
         if not check:
             for release_id_pruned in pruned:
                 (directory / f"{release_id_pruned}.json").unlink(missing_ok=True)
+                shutil.rmtree(directory / release_id_pruned, ignore_errors=True)
             for tag in untagged:
                 # Only the tag: the image itself stays while anything else uses it.
                 docker(["image", "rm", "--no-prune", tag])
@@ -304,6 +322,7 @@ def main() -> None:
             },
             "id": {"type": "str", "default": ""},
             "image_repository": {"type": "str", "default": ""},
+            "files": {"type": "list", "elements": "path", "default": []},
             "release": {"type": "dict", "default": {}},
             "keep": {"type": "int", "default": 5},
         },

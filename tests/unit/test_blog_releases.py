@@ -159,3 +159,17 @@ def test_a_rollback_to_an_unknown_release_names_the_kept_ones(
     kept = apply(params(tmp_path), check=False)["release"]["id"]
     with pytest.raises(blog_releases.ReleaseError, match=f"kept ones are {kept}"):
         apply(params(tmp_path, state="current", id="20200101T000000Z"), check=False)
+
+
+def test_a_release_keeps_its_rendered_files_and_pruning_removes_them(
+    tmp_path: Path, clock: list[str]
+) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    for n in range(4):
+        compose.write_text(f"services: {{}}  # {n}\n")
+        result = apply(params(tmp_path, files=[str(compose)]), check=False)
+    releases = tmp_path / "releases"
+    assert result["release"]["files"] == ["docker-compose.yml"]
+    assert (releases / clock[-1] / "docker-compose.yml").read_text() == "services: {}  # 3\n"
+    assert not (releases / clock[0]).exists(), "pruned with its record"
+    assert (releases / clock[1] / "docker-compose.yml").read_text() == "services: {}  # 1\n"

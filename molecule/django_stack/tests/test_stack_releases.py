@@ -186,6 +186,9 @@ def test_the_releases_are_listed_newest_first_with_the_current_one_marked(releas
     record = json.loads(server.file(f"/opt/blog/releases/{current}.json").content_string)
     assert record["web_image"].endswith("lab/blog:2")
     assert record["web_image_tag"] == f"blog-release:{current}"
+    assert record["files"] == ["docker-compose.yml", "default.conf"]
+    kept = server.file(f"/opt/blog/releases/{current}/docker-compose.yml").content_string
+    assert "lab/blog:2" in kept, "the compose file the release ran with"
     inspect = "docker image inspect --format '{{.Id}}'"
     assert server.check_output(f"{inspect} blog-release:{current}") == record["web_image_id"]
 
