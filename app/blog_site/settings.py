@@ -56,7 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so the container's health probe is answered whatever ALLOWED_HOSTS says.
+    # Outermost: every answer names the release that gave it (the health check's included).
+    "blog_site.release.ReleaseHeaderMiddleware",
+    # Next, so the container's health probe is answered whatever ALLOWED_HOSTS says.
     "blog_site.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

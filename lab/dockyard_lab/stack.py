@@ -4,8 +4,11 @@
   under lab/..., as a team's own base images would live in its registry.
 - The blog image, built here from app/ with the lab's index, goes to the private
   registry (login required), as the tutorial's image lived at host:5000. A second tag of
-  it, lab/blog:2, is another image (one more label): an update from one tag to the other
-  really replaces the web tasks (the swarm scenario's rolling update).
+  it, lab/blog:2, is another image (its own BLOG_RELEASE, one more label): an update from
+  one tag to the other really replaces the web containers (the swarm scenario's rolling
+  update, the django_stack scenario's releases), and every answer names the release that
+  gave it (the X-Blog-Release header). lab/blog:broken is a release that never starts (its
+  command exits): the failed-health-check case of a deploy.
 """
 
 from __future__ import annotations
@@ -24,13 +27,17 @@ BLOG_TAG = "dockyard-lab/blog:latest"
 # The blog's second release in the lab: the same app, a different image.
 BLOG_NEXT_TAG = "dockyard-lab/blog:2"
 BLOG_NEXT_LABEL = "dockyard.lab.release"
+# The blog's first release in the lab: what X-Blog-Release answers for lab/blog:latest.
+BLOG_RELEASE = "1"
+# A release whose web container exits at once: never healthy.
+BLOG_BROKEN_TAG = "dockyard-lab/blog:broken"
 # What is not in the image (see app/.dockerignore) does not trigger a rebuild either.
 APP_IGNORED = ("tests", "__pycache__", ".pytest_cache", ".ruff_cache", "staticfiles")
 
 
 def app_digest(app: Path = APP_DIR) -> str:
     """A digest of the app's source as the image build sees it."""
-    sha = hashlib.sha256(appimages.PYTHON_BASE.tag.encode())
+    sha = hashlib.sha256(f"{appimages.PYTHON_BASE.tag}\0{BLOG_RELEASE}".encode())
     for path in sorted(p for p in app.rglob("*") if p.is_file()):
         rel = path.relative_to(app)
         if any(part in APP_IGNORED for part in rel.parts) or path.suffix == ".pyc":
@@ -52,27 +59,37 @@ def ensure_blog_image() -> bool:
         "--build-arg", f"BASE_IMAGE={appimages.PYTHON_BASE.tag}",
         "--build-arg", f"PIP_INDEX_URL={pypi.INDEX_URL}",
         "--build-arg", f"PIP_TRUSTED_HOST={pypi.SERVICE}",
+        "--build-arg", f"BLOG_RELEASE={BLOG_RELEASE}",
         "--tag", BLOG_TAG, str(APP_DIR),
     ])  # fmt: skip
     return True
 
 
 def next_release_dockerfile(base: str = BLOG_TAG, release: str = "2") -> str:
-    """The Dockerfile of the blog's second lab release: the blog image and one label."""
-    return f"FROM {base}\nLABEL {BLOG_NEXT_LABEL}={release}\n"
+    """The Dockerfile of another lab release: the blog image, its release name, one label."""
+    return f"FROM {base}\nENV BLOG_RELEASE={release}\nLABEL {BLOG_NEXT_LABEL}={release}\n"
 
 
-def ensure_blog_next(*, force: bool = False) -> bool:
-    """dockyard-lab/blog:2 from the current blog image; True when built."""
+def broken_release_dockerfile(base: str = BLOG_TAG) -> str:
+    """The Dockerfile of a release that never becomes healthy: its command exits at once."""
+    return (
+        next_release_dockerfile(base, "broken")
+        + """CMD ["python3", "-c", "raise SystemExit('the lab: a broken release')"]\n"""
+    )
+
+
+def ensure_release_image(tag: str, dockerfile: str, *, force: bool = False) -> bool:
+    """A release image built from the current blog image; True when built."""
     base = run(["docker", "image", "inspect", "--format", "{{.Id}}", BLOG_TAG]).stdout.strip()
-    if not force and image_label(BLOG_NEXT_TAG, RECIPE_LABEL) == base:
+    recipe = hashlib.sha256(f"{base}\0{dockerfile}".encode()).hexdigest()[:16]
+    if not force and image_label(tag, RECIPE_LABEL) == recipe:
         return False
     subprocess.run(
         ["docker", "build", "--quiet", "--label", f"{LABEL}=true",
-         "--label", f"{RECIPE_LABEL}={base}", "--tag", BLOG_NEXT_TAG, "-"],
-        input=next_release_dockerfile(), text=True, check=True, stdout=subprocess.DEVNULL,
+         "--label", f"{RECIPE_LABEL}={recipe}", "--tag", tag, "-"],
+        input=dockerfile, text=True, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    log(f"{BLOG_NEXT_TAG}: built from {BLOG_TAG}")
+    log(f"{tag}: built from {BLOG_TAG}")
     return True
 
 
@@ -111,6 +128,9 @@ def ensure_stack() -> None:
     # Where inventory/production expects its release (registry.example.com/blog/web:1.0.0):
     # the examples scenario swaps only the registry's address.
     registry.push(registry.PRIVATE, BLOG_TAG, "blog/web", "1.0.0", force=rebuilt)
-    # The swarm scenario's rolling update, from lab/blog:latest to lab/blog:2.
-    next_built = ensure_blog_next(force=rebuilt)
+    # The swarm scenario's rolling update, from lab/blog:latest to lab/blog:2, and the
+    # django_stack scenario's releases (2, and broken).
+    next_built = ensure_release_image(BLOG_NEXT_TAG, next_release_dockerfile(), force=rebuilt)
     registry.push(registry.PRIVATE, BLOG_NEXT_TAG, "lab/blog", "2", force=next_built)
+    broken = ensure_release_image(BLOG_BROKEN_TAG, broken_release_dockerfile(), force=rebuilt)
+    registry.push(registry.PRIVATE, BLOG_BROKEN_TAG, "lab/blog", "broken", force=broken)

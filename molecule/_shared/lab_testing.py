@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import subprocess
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import testinfra
 from testinfra.host import Host
@@ -206,3 +210,94 @@ def http_get(
             if time.monotonic() > deadline:
                 raise
             time.sleep(2)
+
+
+def lab_address(name: str) -> str:
+    """A lab server's address on the lab network, as this machine reaches it."""
+    fmt = '{{(index .NetworkSettings.Networks "dockyard-lab").IPAddress}}'
+    return subprocess.run(
+        ["docker", "inspect", "--format", fmt, name], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+class Answer(NamedTuple):
+    """One request of a Load: when it started (monotonic), how long it took, its status
+    (0 for none), what went wrong ("" when it answered 200) and the X-Blog-Release seen."""
+
+    started: float
+    seconds: float
+    status: int
+    error: str
+    release: str
+
+
+def p99(answers: list[Answer]) -> float:
+    """The 99th percentile of the answers' durations (nearest rank), 0 for none."""
+    durations = sorted(answer.seconds for answer in answers)
+    return durations[math.ceil(0.99 * len(durations)) - 1] if durations else 0.0
+
+
+@dataclass
+class Load:
+    """A bounded client load: `clients` readers at once, each sending a request (to the
+    URLs in turn), waiting for its answer, pausing `pace` s, at most `limit` requests in
+    all; every answer is kept."""
+
+    urls: list[str]
+    host_header: str = ""
+    clients: int = 10
+    limit: int = 200000
+    pace: float = 0.05
+    answers: list[Answer] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sent: int = 0
+
+    def start(self) -> Load:
+        self._threads = [
+            threading.Thread(target=self._read, daemon=True) for _ in range(self.clients)
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    @property
+    def failed(self) -> list[Answer]:
+        with self._lock:
+            return [answer for answer in self.answers if answer.error]
+
+    def between(self, start: float, end: float) -> list[Answer]:
+        with self._lock:
+            return [answer for answer in self.answers if start <= answer.started <= end]
+
+    def _read(self) -> None:
+        headers = {"Host": self.host_header} if self.host_header else {}
+        while not self._stop.is_set():
+            with self._lock:
+                if self._sent >= self.limit:
+                    return
+                url = self.urls[self._sent % len(self.urls)]
+                self._sent += 1
+            started = time.monotonic()
+            status, error, release = 0, "", ""
+            request = urllib.request.Request(url, headers=headers)  # noqa: S310
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    response.read()
+                    status, release = response.status, response.headers.get("X-Blog-Release", "")
+                    error = "" if status == 200 else f"status {status}"
+            except urllib.error.HTTPError as failed:
+                status, error = failed.code, f"status {failed.code}"
+            except OSError as failed:
+                error = f"{type(failed).__name__}: {failed}"
+            with self._lock:
+                self.answers.append(
+                    Answer(started, time.monotonic() - started, status, error, release)
+                )
+            time.sleep(self.pace)

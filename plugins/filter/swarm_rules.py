@@ -48,6 +48,11 @@ def _setting_problems(settings: Mapping[str, Any]) -> list[str]:
             "django_stack_https_front (the nginx of the compose topology; on a swarm, "
             "terminate TLS in front of the edge)"
         )
+    if settings.get("django_stack_http_front"):
+        problems.append(
+            "django_stack_http_front (the plain-HTTP nginx of the compose topology; a swarm's "
+            "edge already sends requests to healthy tasks only, updated start-first)"
+        )
     if settings.get("django_stack_trusted_proxy"):
         problems.append(
             "django_stack_trusted_proxy (the edge is reachable on every node: Django must not "

@@ -33,6 +33,7 @@ PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 # Compose v1 and v2 mark the containers of `compose run` so.
 ONEOFF_LABEL = "com.docker.compose.oneoff"
+CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
 # What `docker stack deploy` puts on a stack's containers and volumes (the swarm topology).
 STACK_LABEL = "com.docker.stack.namespace"
 
@@ -80,6 +81,8 @@ def summary(inspected: dict[str, Any]) -> dict[str, Any]:
         "project": project_of(labels),
         "service": labels.get(SERVICE_LABEL, ""),
         "oneoff": labels.get(ONEOFF_LABEL, "").lower() == "true",
+        # What Compose compares with the compose file to decide on a recreate.
+        "config_hash": labels.get(CONFIG_HASH_LABEL, ""),
         "ports": ports,
         "volumes": volumes,
     }
@@ -130,6 +133,18 @@ def classify(
         "db_image_id": db_images[0] if db_images else "",
         # Compose services of the project whose every container runs, healthy or unchecked.
         "ready": sorted(services - unready),
+        # The project's web containers (a deploy with a front starts a second one beside the
+        # first), and its front's: what a deploy that replaces web without a pause needs.
+        "web": [
+            {key: c[key] for key in ("id", "name", "running", "health", "config_hash")}
+            for c in ours_services
+            if c["service"] == "web"
+        ],
+        "front": [
+            {"name": c["name"], "config_hash": c["config_hash"]}
+            for c in ours_services
+            if c["service"] == "front" and c["running"]
+        ],
         # Compose services of the project with a running container.
         "running": sorted({c["service"] for c in ours_services if c["service"] and c["running"]}),
         # The project's one-off containers (`compose run`) left by an earlier run: a

@@ -86,6 +86,18 @@ db_image_wanted:
   description: The image id O(db_image) names on the host now, empty when it is not there.
   returned: when answering
   type: str
+web:
+  description: >-
+    The project's web containers (id, name, running, health, and Compose's config-hash
+    label): a deploy behind a front starts the new one beside the one running.
+  returned: when answering
+  type: list
+  elements: dict
+front:
+  description: The project's running front containers (name and Compose's config-hash label).
+  returned: when answering
+  type: list
+  elements: dict
 ready:
   description: Services whose every container runs, healthy or without a health check.
   returned: when answering

@@ -76,6 +76,7 @@ def test_summary_reads_name_ports_volumes_and_compose_labels() -> None:
         "project": "tutorial",
         "service": "django",
         "oneoff": False,
+        "config_hash": "",
         "ports": [8000],
         "volumes": ["tutorial_mysql-data"],
     }
@@ -171,6 +172,8 @@ def test_unrelated_containers_are_left_out() -> None:
         "ours": [],
         "db": "",
         "db_image_id": "",
+        "web": [],
+        "front": [],
         "ready": [],
         "running": [],
         "oneoff": [],
@@ -302,6 +305,32 @@ def test_ready_services_run_healthy_or_have_no_health_check() -> None:
     assert state["ready"] == ["db", "front"]
     assert state["running"] == ["db", "front", "web", "worker"], "running, healthy or not"
     assert sort(blog("web", "blog-web-1", health="unhealthy"))["ready"] == []
+
+
+def test_the_web_containers_and_the_front_are_named_with_their_compose_config_hash() -> None:
+    """What a deploy behind a front needs: one web container to start a second beside."""
+
+    def blog(service: str, name: str, *, running: bool = True) -> dict[str, Any]:
+        labels = {
+            "com.docker.compose.project": "blog",
+            "com.docker.compose.service": service,
+            "com.docker.compose.config-hash": f"hash-of-{name}",
+        }
+        return inspected(name, labels=labels, running=running, health="healthy")
+
+    shop = {"com.docker.compose.project": "shop", "com.docker.compose.service": "web"}
+    state = sort(
+        blog("web", "blog-web-1"),
+        blog("front", "blog-front-1"),
+        blog("front", "blog-front-2", running=False),
+        inspected("shop-web-1", labels=shop),
+    )
+    assert [(web["name"], web["health"], web["config_hash"]) for web in state["web"]] == [
+        ("blog-web-1", "healthy", "hash-of-blog-web-1")
+    ]
+    assert state["front"] == [{"name": "blog-front-1", "config_hash": "hash-of-blog-front-1"}], (
+        "running fronts only"
+    )
 
 
 def test_no_restore_record_means_no_unfinished_restore(tmp_path: Path) -> None:

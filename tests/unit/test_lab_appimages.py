@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,16 @@ def test_the_blogs_second_release_is_another_image_of_the_same_app() -> None:
     dockerfile = stack.next_release_dockerfile("dockyard-lab/blog:latest", "2")
     assert dockerfile.splitlines() == [
         "FROM dockyard-lab/blog:latest",
+        "ENV BLOG_RELEASE=2",
         f"LABEL {stack.BLOG_NEXT_LABEL}=2",
     ]
     assert stack.BLOG_NEXT_TAG == "dockyard-lab/blog:2"
+
+
+def test_the_broken_release_names_itself_and_exits_at_once() -> None:
+    lines = stack.broken_release_dockerfile("dockyard-lab/blog:latest").splitlines()
+    assert lines[1] == "ENV BLOG_RELEASE=broken"
+    command = json.loads(lines[-1].removeprefix("CMD "))
+    assert command[:2] == ["python3", "-c"]
+    with pytest.raises(SystemExit, match="broken release"):
+        exec(command[2])  # noqa: S102 - the image's own one-line command

@@ -106,6 +106,24 @@ def test_rerun_changes_nothing_and_restarts_no_container(host, rerun):
     assert task_result(result.stdout, MIGRATE, name(host)) == "skipping", result.stdout[-3000:]
 
 
+def test_the_deploy_that_changed_what_runs_is_the_current_release(host, rerun):
+    """The converge's deploy recorded a release (the rerun, changing nothing, none): the web
+    image by the id the container runs, the migrations it applied; releases.yml lists it."""
+    current = host.file("/opt/blog/releases/current").content_string.strip()
+    record = json.loads(host.file(f"/opt/blog/releases/{current}.json").content_string)
+    web = host.check_output(f"{compose(host)} ps -q web")
+    assert record["web_image_id"] == host.check_output(
+        f"docker inspect --format '{{{{.Image}}}}' {web}"
+    )
+    assert any(line.startswith("Applying posts.0001_initial") for line in record["migrations"]), (
+        record
+    )
+    assert record["previous"] == "" or record["previous"] < current
+    listed = ansible_playbook("../../playbooks/releases.yml", limit=name(host))
+    assert listed.returncode == 0, failure_message(listed.stdout) or listed.stdout[-3000:]
+    assert f"{current} (current): " in listed.stdout
+
+
 def test_blog_answers_and_health_checks_the_database(host):
     status, body = get(host, "/healthz")
     assert status == 200
@@ -355,6 +373,11 @@ def removed(servers, absent):
             "volume": h.run("docker volume inspect mysql-data").rc,
             "all": h.check_output(BLOG),
         }
+    # A new, empty volume: every migration is pending, and the setting stops before them.
+    held = on_both(servers, django_stack_stop_for_migrations=True)
+    for s, h in servers.items():
+        web = h.check_output(f"{BLOG} --filter label=com.docker.compose.service=web")
+        seen[s] |= {"held": held, "held_web": web}
     again = on_both(servers)
     for s, h in servers.items():
         seen[s] |= {"again": again, "empty": get(h, "/")[1]}
@@ -378,6 +401,11 @@ def test_removing_the_volume_takes_a_last_dump_and_needs_its_name(host, removed)
     assert seen["volume"] != 0 and seen["all"] == ""
     assert seen["dump"].startswith("/var/backups/blog/blog-"), seen["result"].stdout[-3000:]
     assert TITLE in host.check_output(f"zcat {seen['dump']}")
+    held = failure_message(seen["held"].stdout)
+    assert seen["held"].returncode != 0
+    assert "This deploy would apply" in held and "posts.0001_initial" in held, held
+    assert "nothing was migrated" in held
+    assert seen["held_web"] == "", "no web container started on an unmigrated database"
     assert seen["again"].returncode == 0, seen["again"].stdout[-3000:]
     assert TITLE not in seen["empty"], "a new volume, a new database"
     assert seen["restore"].returncode == 0, seen["restore"].stdout[-3000:]

@@ -6,21 +6,18 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import subprocess
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from lab_testing import (
+    Load,
     ansible_playbook,
     assert_changed_nothing,
     failure_message,
     http_get,
+    lab_address,
     lab_hosts,
     verbose_rerun,
 )
@@ -37,14 +34,6 @@ RECORD = "/opt/blog/restore-unfinished.json"  # django_stack_dir's, on the first
 SERVICES = ("blog_db", "blog_web", "blog_edge")
 PROJECT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).resolve().parents[3]))
 REPORT = PROJECT / "docs" / "swarm.md"
-
-
-def lab_address(node: str) -> str:
-    """The node's address on the lab network, as this machine reaches it."""
-    fmt = '{{(index .NetworkSettings.Networks "dockyard-lab").IPAddress}}'
-    return subprocess.run(
-        ["docker", "inspect", "--format", fmt, node], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def edge_url(node: str, path: str = "/") -> str:
@@ -204,32 +193,6 @@ def test_the_stack_is_hardened_as_the_compose_stack_is(servers, manager):
     assert seen == set(NODES)
 
 
-@dataclass
-class Reader:
-    """A bounded client: a fixed number of requests, spread over the nodes' edge ports at a
-    steady pace, counting those that fail. It stops by itself, or when told."""
-
-    urls: list[str]
-    limit: int = 3000
-    pace: float = 0.1
-    stop: threading.Event = field(default_factory=threading.Event)
-    sent: int = 0
-    failed: list[str] = field(default_factory=list)
-
-    def run(self) -> None:
-        while self.sent < self.limit and not self.stop.is_set():
-            url = self.urls[self.sent % len(self.urls)]
-            self.sent += 1
-            request = urllib.request.Request(url, headers={"Host": PUBLIC_HOST})  # noqa: S310
-            try:
-                with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-                    if answer.status != 200:
-                        self.failed.append(f"{url}: {answer.status}")
-            except (OSError, urllib.error.HTTPError) as error:
-                self.failed.append(f"{url}: {error}")
-            time.sleep(self.pace)
-
-
 def write_report(requests: int, failures: int, seconds: float) -> None:
     REPORT.write_text(
         "# Rolling update of the swarm stack, measured\n\n"
@@ -252,14 +215,12 @@ def rolling_update(servers, manager):
     title = "Kept through a rolling update"
     write_post(servers, title)
     before = web_image(manager)
-    reader = Reader([edge_url(node) for node in NODES])
-    thread = threading.Thread(target=reader.run, daemon=True)
-    thread.start()
+    urls = [edge_url(node) for node in NODES]
+    reader = Load(urls, host_header=PUBLIC_HOST, clients=1, limit=3000, pace=0.1).start()
     started = time.monotonic()
     update = ansible_playbook(APP, limit="all", extra_vars={"django_stack_web_image_tag": "2"})
     seconds = time.monotonic() - started
-    reader.stop.set()
-    thread.join(timeout=30)
+    reader.stop()
     seen = {
         "title": title,
         "before": before,
@@ -280,8 +241,8 @@ def test_a_rolling_update_keeps_posts_and_fails_no_request(rolling_update):
     assert ":2@sha256:" in seen["during"] and seen["during"] != seen["before"]
     assert all(seen["pages"].values()), seen["pages"]
     reader = seen["reader"]
-    write_report(reader.sent, len(reader.failed), seen["seconds"])
-    assert reader.sent > 100, "the client read throughout the update"
+    write_report(len(reader.answers), len(reader.failed), seen["seconds"])
+    assert len(reader.answers) > 100, "the client read throughout the update"
     assert reader.failed == [], reader.failed[:10]
 
     assert seen["back"].returncode == 0, seen["back"].stdout[-3000:]

@@ -7,8 +7,9 @@ counts "access denied" as alive) but which refuses or ignores that login gets no
 migration, and the running web container is not replaced.
 
 Exit status GATE_FAILED (3): the login did not succeed within DOCKYARD_DB_GATE_TIMEOUT
-seconds; the last error is on stderr and nothing was migrated. Any other non-zero status
-is the migration's own failure.
+seconds; the last error is on stderr and nothing was migrated. Exit status PENDING (4):
+DOCKYARD_STOP_FOR_MIGRATIONS is 1 and there are migrations to apply, each named on stderr;
+nothing was migrated. Any other non-zero status is the migration's own failure.
 """
 
 import os
@@ -20,7 +21,9 @@ from django.core.management import call_command
 from django.db import connection
 
 GATE_FAILED = 3
+PENDING = 4
 MARK = "dockyard-db-gate:"
+PENDING_MARK = "dockyard-pending-migration:"
 
 
 def give_up(reason: str) -> None:
@@ -57,4 +60,14 @@ def wait_for_login(timeout: float) -> float:
 
 waited = wait_for_login(float(os.environ.get("DOCKYARD_DB_GATE_TIMEOUT", "60")))
 print(f"{MARK} The database accepted the login after {waited:.1f} s.", flush=True)
+if os.environ.get("DOCKYARD_STOP_FOR_MIGRATIONS") == "1":
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        for migration, _backwards in plan:
+            print(f"{PENDING_MARK} {migration.app_label}.{migration.name}", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(PENDING)
 call_command("migrate", interactive=False)
