@@ -16,7 +16,7 @@ LAB := $(PY) -m dockyard_lab
 PULL_SCENARIOS := docker_engine_rocky9
 ALL_SCENARIOS := $(filter-out _shared $(PULL_SCENARIOS),$(notdir $(wildcard molecule/*)))
 # Longest first, so that the lanes below finish close together (times in docs/testing.md).
-SCENARIO_ORDER := faults swarm site docker_daemon examples django_stack takeover docker_compose docker_engine
+SCENARIO_ORDER := faults swarm django_stack site examples docker_daemon takeover docker_compose docker_engine
 SCENARIOS ?= $(filter $(ALL_SCENARIOS),$(SCENARIO_ORDER)) $(filter-out $(SCENARIO_ORDER),$(ALL_SCENARIOS))
 # Scenarios run side by side in this many lanes: their servers, ports and names are
 # distinct, and the lab services they share are started once before (see molecule:).
