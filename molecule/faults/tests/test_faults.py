@@ -452,7 +452,7 @@ def test_a_site_that_fails_its_probe_names_what_runs_and_the_way_back(host):
     assert "did not answer 200" in said and "with Host *.invalid" in said, said
     assert "Running now: blog-web-1 (" in said, said
     assert f"A dump from before this deploy is in {BACKUPS}/blog-" in said, said
-    assert "To roll back, deploy the previous django_stack_web_image_tag" in said, said
+    assert "To roll back to the release that ran before: playbooks/rollback.yml" in said, said
     dump = said.split("A dump from before this deploy is in ", 1)[1].split(". ", 1)[0]
     assert host.file(dump).exists, dump
     fixed = run(APP, host)
